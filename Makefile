@@ -1,0 +1,48 @@
+# Driver for the virtual swap / batched compression patch series.
+# Everything generated lives under build/. See README.md.
+
+H := harness
+B := build
+TEST_OBJ := $(B)/obj/test
+ROUNDS ?= 3
+
+.PHONY: help deps tree tree-base refresh refresh-check kernel run check \
+	check-base bench clean
+
+help:
+	@sed -n '/^## /s/^## //p' README.md
+
+deps:
+	@$(H)/deps.sh
+
+tree: deps
+	@$(H)/tree.sh
+
+tree-base: deps
+	@$(H)/tree.sh --base
+
+refresh:
+	@$(H)/refresh.sh
+
+refresh-check:
+	@$(H)/refresh.sh --check
+
+kernel: tree
+	@$(H)/build-kernel.sh $(B)/linux $(TEST_OBJ) configs/base.config configs/test.config
+
+run: tree
+	@$(H)/demo.sh
+
+check: tree
+	@$(H)/check.sh
+
+check-base: tree-base
+	@$(H)/check.sh base
+
+bench: tree-base
+	@ROUNDS=$(ROUNDS) $(H)/bench.sh
+
+clean:
+	@$(H)/refresh.sh --check >/dev/null || { \
+		echo "build/linux holds unrefreshed edits: run 'make refresh' first"; exit 1; }
+	rm -rf $(B)

@@ -1,0 +1,38 @@
+#!/bin/bash
+# 'make bench': build the pristine base and the patched tree with the same
+# benchmark fragment, boot each alternately (base, patched, base, ...) for
+# ROUNDS rounds of the guest 'bench' suite, and write the report to
+# results/bench/ (report.md, ratios.png, data.json).
+#
+# Environment: ROUNDS (default 3), BENCH_OUT (default results/bench).
+set -eu
+. "$(dirname "$0")/lib.sh"
+
+rounds=${ROUNDS:-3}
+out=${BENCH_OUT:-$TOP/results/bench}
+frags=("$TOP/configs/base.config" "$TOP/configs/bench.config")
+logs=$BUILD/logs/bench
+echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
+
+"$TOP/harness/build-kernel.sh" "$BASE_SRC" "$BUILD/base/obj/bench" "${frags[@]}"
+"$TOP/harness/build-kernel.sh" "$SRC" "$BUILD/obj/bench" "${frags[@]}"
+GUEST_EXTRA=stress-ng "$TOP/harness/initramfs.sh" "$BUILD/obj/bench" "$BUILD/guest/bench.cpio.gz"
+
+rm -rf "$logs"
+for r in $(seq 1 "$rounds"); do
+	for k in base patched; do
+		case $k in
+		base) obj=$BUILD/base/obj/bench;;
+		patched) obj=$BUILD/obj/bench;;
+		esac
+		echo "round $r/$rounds: $k"
+		"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --timeout 1800 \
+			--kernel "$obj/arch/x86/boot/bzImage" --initrd "$BUILD/guest/bench.cpio.gz" \
+			--out "$logs/$k-$r" > "$logs.$k-$r.txt" ||
+			{ cat "$logs.$k-$r.txt"; die "benchmark run $k-$r failed: see $logs/$k-$r"; }
+	done
+done
+mkdir -p "$out"
+"$TOP/harness/report.py" --logs "$logs" --rounds "$rounds" --out "$out" \
+	--base-version "$(installed_base_version)" \
+	--command "make bench ROUNDS=$rounds"

@@ -1,0 +1,72 @@
+# Helpers for the guest suites; sourced by /init.
+#
+# A suite is a list of 'run ENV PROGRAM ARGS...' lines. ENV names the swap
+# backend the program runs on:
+#   none        no swap at all
+#   disk        /dev/vda as swap, zswap off
+#   zswap-disk  zswap on, /dev/vda as swap behind it
+#   zswap-only  zswap on, no swap device
+#   zram        /dev/zram0 as swap, zswap off
+# Each run is framed by markers on both channels, so the host can attribute
+# every result and every kernel warning to the program that was running.
+
+SWAPDEV=/dev/vda
+ZSWAP=/sys/module/zswap/parameters
+
+kmsg() { echo "vtest: $*" > /dev/kmsg; }
+
+swap_reset() {
+	swapoff -a 2>/dev/null
+	[ -d "$ZSWAP" ] && echo N > $ZSWAP/enabled
+	if [ -e /sys/block/zram0/reset ]; then
+		echo 1 > /sys/block/zram0/reset
+	fi
+	return 0
+}
+
+# Mark virtio disks non-rotational, as SSDs: that is what enables the cluster
+# allocator and large-folio swap-out.
+swap_disk() {
+	echo 0 > /sys/block/vda/queue/rotational
+	mkswap $SWAPDEV > /dev/null && swapon $SWAPDEV
+}
+
+zswap_on() {
+	echo "${ZSWAP_COMPRESSOR:-lz4}" > $ZSWAP/compressor &&
+	echo "${ZSWAP_POOL_PERCENT:-20}" > $ZSWAP/max_pool_percent &&
+	echo Y > $ZSWAP/enabled
+}
+
+swap_setup() {
+	swap_reset
+	case "$1" in
+	none) ;;
+	disk) swap_disk;;
+	zswap-disk) zswap_on && swap_disk;;
+	zswap-only) zswap_on;;
+	zram)
+		[ -e /sys/block/zram0 ] || echo 1 > /sys/class/zram-control/hot_add
+		echo "${ZRAM_ALGO:-lz4}" > /sys/block/zram0/comp_algorithm &&
+		echo "${ZRAM_SIZE:-512M}" > /sys/block/zram0/disksize &&
+		mkswap /dev/zram0 > /dev/null && swapon /dev/zram0;;
+	*) echo "# unknown swap environment '$1'"; return 1;;
+	esac
+}
+
+run() {
+	local env=$1 name
+	shift
+	name="$env/$1"
+	if ! swap_setup "$env"; then
+		echo "# vtest begin $name"
+		echo "not ok 1 setup of swap environment '$env' failed"
+		echo "# vtest end $name rc=1"
+		return
+	fi
+	kmsg "begin $name"
+	echo "# vtest begin $name"
+	"$@"
+	echo "# vtest end $name rc=$?"
+	kmsg "end $name"
+	swap_reset
+}

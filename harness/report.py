@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the BENCH lines of alternating base/patched boots into a report:
+medians per kernel, the patched/base ratio of the medians, and the ratio's
+spread over rounds; report.md, ratios.png and data.json in --out."""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import statistics
+
+# For each metric: is a larger value better?
+HIGHER_IS_BETTER = {'throughput_mbs': True, 'bogo_ops_s': True,
+                    'sys_s': False, 'wall_s': False, 'swapoff_s': False,
+                    'bytes_per_page': False, 'stored_pages': None}
+UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
+         'wall_s': 's', 'swapoff_s': 's', 'bytes_per_page': 'B',
+         'stored_pages': 'pages'}
+
+
+def collect(logs, rounds):
+    data = {}   # (workload, metric) -> kernel -> [values by round]
+    accel = set()
+    for k in ('base', 'patched'):
+        for r in range(1, rounds + 1):
+            d = os.path.join(logs, f'{k}-{r}')
+            with open(os.path.join(d, 'summary.json')) as f:
+                accel.add(json.load(f)['accel'])
+            for line in open(os.path.join(d, 'results.log')):
+                m = re.match(r'^BENCH (\S+) (\S+) (\S+)', line)
+                if m:
+                    key = (m.group(1), m.group(2))
+                    data.setdefault(key, {}).setdefault(k, []).append(
+                        float(m.group(3)))
+    return data, sorted(accel)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--logs', required=True)
+    p.add_argument('--rounds', type=int, required=True)
+    p.add_argument('--out', required=True)
+    p.add_argument('--base-version', required=True)
+    p.add_argument('--command', required=True)
+    a = p.parse_args()
+    data, accel = collect(a.logs, a.rounds)
+
+    rows = []
+    for (w, m), per in sorted(data.items()):
+        b, pt = per.get('base', []), per.get('patched', [])
+        if not b or not pt:
+            continue
+        mb, mp = statistics.median(b), statistics.median(pt)
+        ratio = mp / mb if mb else float('nan')
+        pair = [x / y for x, y in zip(pt, b) if y]
+        rows.append({'workload': w, 'metric': m, 'unit': UNITS.get(m, ''),
+                     'base': b, 'patched': pt, 'median_base': mb,
+                     'median_patched': mp, 'ratio': ratio,
+                     'ratio_min': min(pair) if pair else ratio,
+                     'ratio_max': max(pair) if pair else ratio})
+
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, 'data.json'), 'w') as f:
+        json.dump({'base_version': a.base_version, 'rounds': a.rounds,
+                   'accel': accel, 'rows': rows}, f, indent=1)
+
+    fmt = lambda v: f'{v:.3g}' if abs(v) < 1000 else f'{v:.0f}'
+    lines = [
+        '# Benchmark: patched tree vs pristine base',
+        '',
+        f'- Base: Debian linux-source-6.12 {a.base_version}',
+        f'- Date: {datetime.date.today().isoformat()}; accelerator: '
+        f'{", ".join(accel).upper()}; guest: 2 vCPUs, 1 GiB, 512 MiB swap disk',
+        f'- Command: `{a.command}` (kernels alternate base, patched, base, ...;'
+        f' {a.rounds} rounds)',
+        '- Ratio = median(patched) / median(base); the spread is the range of'
+        ' the per-round ratios. Better direction: ↑ larger is better,'
+        ' ↓ smaller is better.',
+        '',
+        '| workload | metric | base median | patched median | ratio | per-round ratios | better |',
+        '|---|---|---|---|---|---|---|',
+    ]
+    for r in rows:
+        hib = HIGHER_IS_BETTER.get(r['metric'])
+        arrow = {True: '↑', False: '↓', None: ''}[hib]
+        lines.append(
+            f"| {r['workload']} | {r['metric']} ({r['unit']}) | "
+            f"{fmt(r['median_base'])} | {fmt(r['median_patched'])} | "
+            f"{r['ratio']:.3f} | {r['ratio_min']:.3f}–{r['ratio_max']:.3f} | "
+            f"{arrow} |")
+    lines += ['', '![ratios](ratios.png)', '']
+    with open(os.path.join(a.out, 'report.md'), 'w') as f:
+        f.write('\n'.join(lines))
+
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    timed = [r for r in rows if HIGHER_IS_BETTER.get(r['metric']) is not None]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(timed) + 1.5))
+    y = range(len(timed))
+    ax.barh(y, [r['ratio'] for r in timed], color='tab:blue', alpha=0.6)
+    ax.errorbar([r['ratio'] for r in timed], y, fmt='none', ecolor='black',
+                xerr=[[r['ratio'] - r['ratio_min'] for r in timed],
+                      [r['ratio_max'] - r['ratio'] for r in timed]])
+    ax.axvline(1.0, color='red', linewidth=1)
+    ax.set_yticks(list(y))
+    ax.set_yticklabels([f"{r['workload']} {r['metric']}" for r in timed])
+    ax.set_xlabel('patched / base (median; bars: per-round range)')
+    ax.set_title(f'Linux {a.base_version}: patched vs base, '
+                 f'{a.rounds} rounds, {", ".join(accel).upper()}')
+    fig.tight_layout()
+    fig.savefig(os.path.join(a.out, 'ratios.png'), dpi=100)
+    print('\n'.join(lines))
+
+
+if __name__ == '__main__':
+    main()

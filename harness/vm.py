@@ -1,0 +1,285 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot a test kernel in QEMU, run one guest suite, and judge the run.
+
+The guest writes TAP results to its second serial port and kernel messages
+to the first. A run fails on any 'not ok', on a program that exits non-zero
+or prints no result, on a suite that does not finish (timeout, crash), and
+on any kernel oops, BUG, WARN, lockdep, KASAN/KFENCE report, hung task, soft
+lockup or panic in the console log. Kernel reports are attributed to the
+guest program that was running, from the markers the guest writes to
+/dev/kmsg; KUnit suites, which run at boot, are read from the console log.
+
+usage: vm.py run --kernel BZIMAGE --initrd CPIO --suite NAME --out DIR
+                 [--mem SIZE] [--disk SIZE] [--timeout SEC]
+                 [--expect-fail REGEX] [--show]
+       vm.py probe-kvm --kernel BZIMAGE --initrd CPIO --out DIR
+       vm.py summary DIR...   (count the results of earlier runs)
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+
+ACCEL_CACHE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                           '..', 'build', 'accel')
+
+# Kernel reports that fail a run. OOM kills are not here: tests provoke them.
+KERNEL_BAD = re.compile(
+    r'(------------\[ cut here \]|WARNING:|BUG:|kernel BUG at|Oops|'
+    r'Kernel panic|general protection fault|Unable to handle|'
+    r'INFO: task .* blocked for more than|soft lockup|hard LOCKUP|'
+    r'rcu_sched self-detected stall|rcu: INFO: .* stall|'
+    r'possible recursive locking|possible circular locking|'
+    r'inconsistent lock state|suspicious RCU usage|'
+    r'KASAN:|KFENCE:|UBSAN:|list_add corruption|list_del corruption)')
+TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
+TAP = re.compile(r'^(not )?ok\b\s*\d*\s*(?:- )?(.*?)\s*$')
+SKIP = re.compile(r'#\s*SKIP\b\s*(.*)$', re.I)
+
+
+def accel_args(kind):
+    if kind == 'kvm':
+        return ['-accel', 'kvm', '-cpu', 'host']
+    return ['-accel', 'tcg,thread=multi', '-cpu', 'max']
+
+
+def qemu_cmd(a, accel, outdir):
+    disk = os.path.join(outdir, 'disk.img')
+    with open(disk, 'wb') as f:
+        f.truncate(a.disk_bytes)
+    append = ('console=ttyS0,115200 panic=-1 mitigations=off '
+              f'vtest.suite={a.suite} {a.append}').strip()
+    return ['qemu-system-x86_64', '-nodefaults', '-display', 'none',
+            '-no-reboot', '-machine', 'q35', *accel_args(accel),
+            '-smp', str(a.smp), '-m', a.mem,
+            '-kernel', a.kernel, '-initrd', a.initrd, '-append', append,
+            '-serial', 'file:' + os.path.join(outdir, 'console.log'),
+            '-serial', 'stdio',
+            '-drive', f'file={disk},if=virtio,format=raw,cache=unsafe']
+
+
+def boot(a, accel, outdir, show=False):
+    """Run QEMU to completion or timeout; return (timed_out, seconds)."""
+    os.makedirs(outdir, exist_ok=True)
+    cmd = qemu_cmd(a, accel, outdir)
+    with open(os.path.join(outdir, 'qemu.cmd'), 'w') as f:
+        f.write(' '.join(cmd) + '\n')
+    start = time.time()
+    results = open(os.path.join(outdir, 'results.log'), 'w')
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def pump():
+        for raw in proc.stdout:
+            line = raw.decode('utf-8', 'replace').replace('\r', '')
+            results.write(line)
+            results.flush()
+            if show:
+                sys.stdout.write(line)
+                sys.stdout.flush()
+    t = threading.Thread(target=pump, daemon=True)
+    t.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=a.timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        proc.kill()
+        proc.wait()
+    t.join(5)
+    results.close()
+    return timed_out, time.time() - start
+
+
+def choose_accel(a):
+    """KVM when a probe boot shows it works here, else TCG; cached."""
+    if os.environ.get('VTEST_ACCEL') in ('kvm', 'tcg'):
+        return os.environ['VTEST_ACCEL']
+    try:
+        with open(ACCEL_CACHE) as f:
+            return f.read().strip()
+    except OSError:
+        pass
+    kind = 'tcg'
+    if os.access('/dev/kvm', os.R_OK | os.W_OK):
+        probe = argparse.Namespace(**vars(a))
+        probe.suite, probe.timeout, probe.append = 'probe', 60, ''
+        outdir = os.path.join(a.out, 'kvm-probe')
+        timed_out, _ = boot(probe, 'kvm', outdir)
+        with open(os.path.join(outdir, 'results.log')) as f:
+            ok = 'ok 1 probe' in f.read()
+        kind = 'kvm' if ok and not timed_out else 'tcg'
+        print(f'# KVM probe boot {"succeeded" if kind == "kvm" else "failed"}:'
+              f' using {kind.upper()}', file=sys.stderr)
+    os.makedirs(os.path.dirname(ACCEL_CACHE), exist_ok=True)
+    with open(ACCEL_CACHE, 'w') as f:
+        f.write(kind + '\n')
+    return kind
+
+
+def parse_results(path):
+    """Results from the TAP channel: list of (name, status, detail)."""
+    res, current, seen, finished = [], None, 0, False
+    for line in open(path, errors='replace'):
+        line = line.rstrip('\n')
+        m = re.match(r'^# vtest begin (\S+)', line)
+        if m:
+            current, seen = m.group(1), 0
+            continue
+        m = re.match(r'^# vtest end (\S+) rc=(\d+)', line)
+        if m:
+            if seen == 0:
+                res.append((current, 'fail', 'printed no result'))
+            elif int(m.group(2)) != 0 and not any(
+                    r[0].startswith(current + ':') and r[1] == 'fail'
+                    for r in res):
+                res.append((current, 'fail', f'exit status {m.group(2)}'))
+            current = None
+            continue
+        if line.startswith('# vtest: suite done'):
+            finished = True
+            continue
+        m = TAP.match(line)
+        if not m:
+            continue
+        desc = m.group(2)
+        sk = SKIP.search(desc)
+        status = 'fail' if m.group(1) else ('skip' if sk else 'pass')
+        desc = SKIP.sub('', desc).strip() or (sk.group(1) if sk else '')
+        name = f'{current}: {desc}' if current else desc
+        res.append((name, status, sk.group(1) if sk else ''))
+        seen += 1
+    if current:
+        res.append((current, 'fail', 'did not finish'))
+    return res, finished
+
+
+def parse_console(path):
+    """KUnit suite results and kernel reports from the console log."""
+    kunit, bad, current = [], [], 'boot'
+    in_kunit = False
+    for raw in open(path, errors='replace'):
+        line = TS.sub('', raw.rstrip('\n').replace('\r', ''))
+        m = re.search(r'vtest: (begin|end) (\S+)', line)
+        if m:
+            current = m.group(2) if m.group(1) == 'begin' else 'between tests'
+            continue
+        if line.startswith('KTAP version'):
+            in_kunit = True
+        elif in_kunit:
+            m = TAP.match(line)
+            if m:
+                desc = m.group(2)
+                st = 'fail' if m.group(1) else (
+                    'skip' if SKIP.search(desc) else 'pass')
+                kunit.append(('kunit: ' + SKIP.sub('', desc).strip(), st, ''))
+        if KERNEL_BAD.search(line):
+            bad.append((current, line.strip()))
+    return kunit, bad
+
+
+def judge(a, outdir, timed_out):
+    results, finished = parse_results(os.path.join(outdir, 'results.log'))
+    kunit, bad = parse_console(os.path.join(outdir, 'console.log'))
+    results = kunit + results
+    per_test = {}
+    for where, line in bad:	# one failure per program; the log has all
+        per_test.setdefault(where, []).append(line)
+    for where, lines in per_test.items():
+        more = f' (+{len(lines) - 1} more lines)' if len(lines) > 1 else ''
+        results.append((f'{where}: kernel report', 'fail', lines[0] + more))
+    if timed_out:
+        results.append((f'suite {a.suite}', 'fail',
+                        f'timed out after {a.timeout} s'))
+    elif not finished:
+        results.append((f'suite {a.suite}', 'fail',
+                        'guest stopped before the suite finished'))
+    return results, [line for _, line in bad]
+
+
+def cmd_run(a):
+    accel = choose_accel(a)
+    outdir = os.path.abspath(a.out)
+    timed_out, secs = boot(a, accel, outdir, a.show)
+    results, bad = judge(a, outdir, timed_out)
+    print(f'# suite {a.suite}: {accel.upper()}, {secs:.0f} s, logs in {outdir}')
+    if a.expect_fail:
+        # Harness self-test: the run must have failed, for the right reason.
+        hit = [r for r in results if r[1] == 'fail' and
+               re.search(a.expect_fail, r[0] + ' ' + r[2])]
+        hit += [('kernel log:', 'fail', line) for line in bad
+                if re.search(a.expect_fail, 'kernel report ' + line)]
+        name = f'harness: {a.suite} is caught'
+        results = [(name, 'pass' if hit else 'fail',
+                    ('caught: ' + hit[0][0] + ' ' + hit[0][2]) if hit else
+                    f'no failure matching /{a.expect_fail}/')]
+    for name, st, detail in results:
+        word = {'pass': 'ok', 'skip': 'ok', 'fail': 'not ok'}[st]
+        extra = ' # SKIP ' + detail if st == 'skip' else (
+            ' # ' + detail if detail else '')
+        print(f'{word} - {name}{extra}')
+    with open(os.path.join(outdir, 'summary.json'), 'w') as f:
+        json.dump({'suite': a.suite, 'accel': accel, 'seconds': secs,
+                   'results': results}, f, indent=1)
+    failed = sum(r[1] == 'fail' for r in results)
+    if failed:
+        print(f'# suite {a.suite} FAILED: see {outdir}/console.log and '
+              'results.log', file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_summary(dirs):
+    """Print failures and the closing count over several runs."""
+    counts = {'pass': 0, 'fail': 0, 'skip': 0}
+    for d in dirs:
+        try:
+            with open(os.path.join(d, 'summary.json')) as f:
+                results = json.load(f)['results']
+        except (OSError, ValueError):
+            results = [(f'run {d}', 'fail', 'left no summary')]
+        for name, st, detail in results:
+            counts[st] += 1
+            if st == 'fail':
+                print(f'FAILED: {name} {detail}'.rstrip())
+    print(f"{counts['pass']} passed, {counts['fail']} failed, "
+          f"{counts['skip']} skipped")
+    return 1 if counts['fail'] else 0
+
+
+def size_bytes(s):
+    units = {'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30}
+    return int(s[:-1]) * units[s[-1].upper()] if s[-1].isalpha() else int(s)
+
+
+def main():
+    if sys.argv[1:2] == ['summary']:
+        return cmd_summary(sys.argv[2:])
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('command', choices=['run', 'probe-kvm'])
+    p.add_argument('--kernel', required=True)
+    p.add_argument('--initrd', required=True)
+    p.add_argument('--out', required=True)
+    p.add_argument('--suite', default='probe')
+    p.add_argument('--mem', default='1G')
+    p.add_argument('--smp', type=int, default=2)
+    p.add_argument('--disk', default='1G')
+    p.add_argument('--timeout', type=int, default=1200)
+    p.add_argument('--append', default='')
+    p.add_argument('--expect-fail', default='')
+    p.add_argument('--show', action='store_true')
+    a = p.parse_args()
+    a.disk_bytes = size_bytes(a.disk)
+    if a.command == 'probe-kvm':
+        print(choose_accel(a))
+        return 0
+    return cmd_run(a)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

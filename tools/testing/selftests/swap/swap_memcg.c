@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * swap_memcg: cgroup v2 swap limits hold, and data stays intact under them.
+ *
+ * swap_max: memory.swap.max bounds a cgroup's swap usage; a workload that
+ * fits in memory.max + memory.swap.max runs and verifies, a larger one is
+ * OOM-killed.
+ * zswap_max: memory.zswap.max bounds a cgroup's compressed pool usage while
+ * the overflow goes to the swap device.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "kselftest.h"
+#include "swap_util.h"
+
+/* zswap checks its limit before each store: allow a few pages over it */
+#define ZSWAP_SLACK	(64 * 1024)
+
+static struct common_opts opt;
+static size_t opt_limit = 32 * MiB;
+static size_t opt_swap_max = 32 * MiB;
+static size_t opt_zswap_max = 1 * MiB;
+static const char *opt_only;
+
+/* A fresh cgroup with memory.max = --limit and @file = @val. */
+static int limited_cgroup(char *cg, size_t len, const char *tag,
+			  const char *file, size_t val)
+{
+	if (cg_create(cg, len, tag))
+		return -1;
+	if (!cg_write(cg, "memory.max", "%zu", opt_limit) &&
+	    !cg_write(cg, file, "%zu", val))
+		return 0;
+	cg_destroy(cg);
+	return -1;
+}
+
+/*
+ * A child that fits in memory.max + memory.swap.max must run fine. It uses
+ * only a quarter of the swap allowance: a page read back from swap keeps its
+ * slot (and its charge to memory.swap.current) while it sits in the swap
+ * cache, so a workload cycling through swap needs headroom beyond its
+ * swapped-out size.
+ */
+static int swap_max_fits(void)
+{
+	struct fill_job job = {
+		opt_limit + opt_swap_max / 4, opt.pattern, opt.seed, 1
+	};
+	const char *what = "swap_max: fitting child";
+	uint64_t peak, sampled = 0;
+	struct vmstat before, after;
+	char cg[PATH_MAX];
+	int ret;
+
+	ksft_print_msg("%s: %zu MiB, memory.max %zu MiB, memory.swap.max %zu MiB\n",
+		       what, job.size / MiB, opt_limit / MiB,
+		       opt_swap_max / MiB);
+	if (limited_cgroup(cg, sizeof(cg), "swap_max_fit", "memory.swap.max",
+			   opt_swap_max))
+		return KSFT_FAIL;
+	vmstat_read(&before);
+	ret = child_result(what, wait_child(run_child(cg, fill_verify_child,
+						      &job),
+					    cg, "memory.swap.current",
+					    &sampled));
+	vmstat_read(&after);
+	cg_print_stats(what, cg);
+	if (cg_read(cg, "memory.swap.peak", &peak))
+		peak = sampled;
+	ksft_print_msg("%s: swap peak %llu (sampled %llu), memory.swap.max %zu\n",
+		       what, (unsigned long long)peak,
+		       (unsigned long long)sampled, opt_swap_max);
+	if (peak > opt_swap_max) {
+		ksft_print_msg("%s: swap usage exceeded memory.swap.max\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	if (!peak) {
+		ksft_print_msg("%s: the cgroup never used swap\n", what);
+		ret = KSFT_FAIL;
+	}
+	if (!swapped_out(what, &before, &after))
+		ret = KSFT_FAIL;
+	cg_destroy(cg);
+	return ret;
+}
+
+/* A child needing more than memory.max + memory.swap.max must be killed. */
+static int swap_max_ooms(void)
+{
+	struct fill_job job = {
+		opt_limit + 2 * opt_swap_max, opt.pattern, opt.seed, 1
+	};
+	const char *what = "swap_max: oversized child";
+	uint64_t ooms = 0;
+	char cg[PATH_MAX];
+	int status;
+
+	ksft_print_msg("%s: %zu MiB, must be OOM-killed\n", what,
+		       job.size / MiB);
+	if (limited_cgroup(cg, sizeof(cg), "swap_max_oom", "memory.swap.max",
+			   opt_swap_max))
+		return KSFT_FAIL;
+	status = wait_child(run_child(cg, fill_verify_child, &job),
+			    NULL, NULL, NULL);
+	cg_read_key(cg, "memory.events", "oom_kill", &ooms);
+	cg_print_stats(what, cg);
+	cg_destroy(cg);
+	if (status != -1 && WIFSIGNALED(status) &&
+	    WTERMSIG(status) == SIGKILL && ooms)
+		return KSFT_PASS;
+	if (status != -1 && WIFEXITED(status))
+		ksft_print_msg("%s: exited with status %d instead\n", what,
+			       WEXITSTATUS(status));
+	else if (status != -1 && WIFSIGNALED(status))
+		ksft_print_msg("%s: killed by signal %d\n", what,
+			       WTERMSIG(status));
+	ksft_print_msg("%s: want SIGKILL and oom_kill >= 1, oom_kill is %llu\n",
+		       what, (unsigned long long)ooms);
+	return KSFT_FAIL;
+}
+
+static int test_swap_max(void)
+{
+	int fits = swap_max_fits();
+	int ooms = swap_max_ooms();
+
+	return fits == KSFT_PASS && ooms == KSFT_PASS ? KSFT_PASS : KSFT_FAIL;
+}
+
+static int test_zswap_max(void)
+{
+	struct fill_job job = {
+		opt.size ? opt.size : 96 * MiB, PAT_COMPRESSIBLE, opt.seed, 2
+	};
+	const char *what = "zswap_max";
+	struct vmstat before, after;
+	uint64_t zswap_peak = 0;
+	char cg[PATH_MAX], on[8];
+	int ret;
+
+	if (read_str("/sys/module/zswap/parameters/enabled", on, sizeof(on)) ||
+	    on[0] != 'Y') {
+		ksft_print_msg("%s: zswap is not enabled\n", what);
+		return KSFT_SKIP;
+	}
+	if (!swaps_find(NULL, NULL)) {
+		ksft_print_msg("%s: no swap device in /proc/swaps\n", what);
+		return KSFT_SKIP;
+	}
+	ksft_print_msg("%s: %zu MiB, memory.max %zu MiB, memory.zswap.max %zu KiB\n",
+		       what, job.size / MiB, opt_limit / MiB,
+		       opt_zswap_max / 1024);
+	if (limited_cgroup(cg, sizeof(cg), what, "memory.zswap.max",
+			   opt_zswap_max))
+		return KSFT_FAIL;
+	vmstat_read(&before);
+	ret = child_result(what, wait_child(run_child(cg, fill_verify_child,
+						      &job),
+					    cg, "memory.zswap.current",
+					    &zswap_peak));
+	vmstat_read(&after);
+	cg_print_stats(what, cg);
+	cg_destroy(cg);
+	if (!swapped_out(what, &before, &after))
+		ret = KSFT_FAIL;
+	ksft_print_msg("%s: memory.zswap.current peaked at %llu (sampled), memory.zswap.max %zu\n",
+		       what, (unsigned long long)zswap_peak, opt_zswap_max);
+	if (zswap_peak > opt_zswap_max + ZSWAP_SLACK) {
+		ksft_print_msg("%s: zswap usage exceeded memory.zswap.max by more than %d bytes\n",
+			       what, ZSWAP_SLACK);
+		ret = KSFT_FAIL;
+	}
+	if (!zswap_peak) {
+		ksft_print_msg("%s: the cgroup never used zswap\n", what);
+		ret = KSFT_FAIL;
+	}
+	if (after.v[VM_PSWPOUT] == before.v[VM_PSWPOUT]) {
+		ksft_print_msg("%s: nothing was written to the swap device\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	return ret;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} cases[] = {
+	{ "swap_max",	test_swap_max },
+	{ "zswap_max",	test_zswap_max },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: swap_memcg [options]\n"
+		"Check memory.swap.max and memory.zswap.max with verified data.\n"
+		"Cases: swap_max zswap_max\n"
+		COMMON_USAGE
+		"                    (zswap_max only, default 96; it always uses\n"
+		"                    the compressible pattern)\n"
+		"  --limit MiB       memory.max (32)\n"
+		"  --swap-max MiB    memory.swap.max of swap_max (32); its children\n"
+		"                    use limit + swap-max/4 and limit + 2 * swap-max\n"
+		"  --zswap-max MiB   memory.zswap.max of zswap_max (1)\n"
+		"  --only NAME       run only case NAME\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "limit",	required_argument,	NULL, 'l' },
+		{ "swap-max",	required_argument,	NULL, 'w' },
+		{ "zswap-max",	required_argument,	NULL, 'z' },
+		{ "only",	required_argument,	NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int i, n = 0;
+	double start;
+	int c, ret;
+
+	common_opts_init(&opt);
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "l:w:z:o:",
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			opt_limit = parse_mib("--limit", optarg);
+			break;
+		case 'w':
+			opt_swap_max = parse_mib("--swap-max", optarg);
+			break;
+		case 'z':
+			opt_zswap_max = parse_mib("--zswap-max", optarg);
+			break;
+		case 'o':
+			opt_only = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return KSFT_PASS;
+		default:
+			if (!common_opt(&opt, c, optarg)) {
+				usage(stderr);
+				return KSFT_FAIL;
+			}
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return KSFT_FAIL;
+	}
+
+	ksft_print_header();
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		n += !opt_only || !strcmp(opt_only, cases[i].name);
+	if (!n)
+		ksft_exit_fail_msg("no case named '%s'\n", opt_only);
+	ksft_set_plan(n);
+	ksft_print_msg("pattern %s, seed %llu%s\n", pattern_name(opt.pattern),
+		       (unsigned long long)opt.seed,
+		       opt_corrupt ? ", corrupting data on purpose" : "");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (opt_only && strcmp(opt_only, cases[i].name))
+			continue;
+		start = now_sec();
+		ret = cases[i].fn();
+		ksft_print_msg("%s: %.1f s\n", cases[i].name, now_sec() - start);
+		ksft_test_result_report(ret, "%s\n", cases[i].name);
+	}
+	ksft_finished();
+}

@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers shared by the swap selftests, see swap_util.h.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "swap_util.h"
+
+bool opt_corrupt;
+
+static const char * const pattern_names[] = {
+	[PAT_COMPRESSIBLE]	= "compressible",
+	[PAT_RANDOM]		= "random",
+	[PAT_ZERO]		= "zero",
+	[PAT_MIXED]		= "mixed",
+};
+
+void common_opts_init(struct common_opts *o)
+{
+	o->size = 0;
+	o->seed = 1;
+	o->pattern = PAT_COMPRESSIBLE;
+}
+
+size_t parse_mib(const char *name, const char *arg)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 0);
+	if (errno || *end || !v || v > (SIZE_MAX / MiB))
+		ksft_exit_fail_msg("%s: bad MiB count '%s'\n", name, arg);
+	return v * MiB;
+}
+
+bool common_opt(struct common_opts *o, int c, const char *arg)
+{
+	unsigned int i;
+	char *end;
+
+	switch (c) {
+	case 's':
+		o->size = parse_mib("--size", arg);
+		return true;
+	case 'S':
+		errno = 0;
+		o->seed = strtoull(arg, &end, 0);
+		if (errno || *end)
+			ksft_exit_fail_msg("--seed: bad number '%s'\n", arg);
+		return true;
+	case 'p':
+		for (i = 0; i < ARRAY_SIZE(pattern_names); i++) {
+			if (!strcmp(arg, pattern_names[i])) {
+				o->pattern = i;
+				return true;
+			}
+		}
+		ksft_exit_fail_msg("--pattern: unknown kind '%s'\n", arg);
+	case 'c':
+		opt_corrupt = true;
+		return true;
+	}
+	return false;
+}
+
+const char *pattern_name(enum pattern p)
+{
+	return pattern_names[p];
+}
+
+double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+size_t page_size(void)
+{
+	static size_t ps;
+
+	if (!ps)
+		ps = sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+void *map_anon(size_t len, size_t align)
+{
+	size_t extra = align > page_size() ? align : 0;
+	uintptr_t start;
+	char *p;
+
+	p = mmap(NULL, len + extra, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		ksft_print_msg("mmap of %zu bytes: %s\n", len, strerror(errno));
+		return NULL;
+	}
+	if (!extra)
+		return p;
+
+	start = ((uintptr_t)p + align - 1) & ~(align - 1);
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	if ((uintptr_t)p + extra > start)
+		munmap((char *)start + len, (uintptr_t)p + extra - start);
+	return (void *)start;
+}
+
+/*
+ * Pattern generation.  Each page gets a base value derived from its virtual
+ * address, the seed and its kind; every word of the page derives from the
+ * base and the word's index.  So a page that lands at another address, a
+ * stale page from another seed, or a lost (zeroed) page all mismatch.
+ */
+static inline uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static enum pattern page_kind(enum pattern p, uintptr_t page)
+{
+	if (p != PAT_MIXED)
+		return p;
+	return (enum pattern)((page / page_size()) % 3);
+}
+
+static uint64_t page_base(enum pattern kind, uintptr_t page, uint64_t seed)
+{
+	if (kind == PAT_ZERO)
+		return 0;
+	return mix64(page ^ mix64(seed + kind));
+}
+
+static inline uint64_t word_at(enum pattern kind, uint64_t base, size_t i)
+{
+	switch (kind) {
+	case PAT_COMPRESSIBLE:
+		/*
+		 * 512 unique bytes, then a 256-byte block over and over:
+		 * about 6:1 with lzo, lz4, zstd or deflate.
+		 */
+		return i < 64 ? mix64(base + i) : base ^ (i & 31);
+	case PAT_RANDOM:
+		return mix64(base + i);
+	default:
+		return 0;
+	}
+}
+
+void pattern_fill(void *buf, size_t len, enum pattern p, uint64_t seed)
+{
+	size_t ps = page_size(), nw = ps / sizeof(uint64_t), off, i;
+
+	for (off = 0; off < len; off += ps) {
+		uint64_t *w = (uint64_t *)((char *)buf + off);
+		enum pattern kind = page_kind(p, (uintptr_t)w);
+		uint64_t base = page_base(kind, (uintptr_t)w, seed);
+
+		if (kind == PAT_ZERO) {
+			memset(w, 0, ps);
+			continue;
+		}
+		for (i = 0; i < nw; i++)
+			w[i] = word_at(kind, base, i);
+	}
+}
+
+size_t pattern_check(const void *buf, size_t len, enum pattern p,
+		     uint64_t seed, struct mismatch *m)
+{
+	size_t ps = page_size(), nw = ps / sizeof(uint64_t), off, i, j;
+	size_t bad = 0;
+
+	for (off = 0; off < len; off += ps) {
+		const uint64_t *w = (const uint64_t *)((const char *)buf + off);
+		enum pattern kind = page_kind(p, (uintptr_t)w);
+		uint64_t base = page_base(kind, (uintptr_t)w, seed);
+
+		for (i = 0; i < nw; i++)
+			if (w[i] != word_at(kind, base, i))
+				break;
+		if (i == nw)
+			continue;
+		bad++;
+		if (m->bad_pages++)
+			continue;
+		m->addr = (uintptr_t)&w[i];
+		m->expect = word_at(kind, base, i);
+		m->actual = w[i];
+		for (j = 0; j < nw && !w[j]; j++)
+			;
+		m->zero_page = j == nw;
+	}
+	return bad;
+}
+
+void report_mismatch(const char *what, const struct mismatch *m)
+{
+	if (!m->bad_pages)
+		return;
+	ksft_print_msg("%s: %zu bad pages; first at %#lx (page offset %#lx): expected 0x%016" PRIx64 " got 0x%016" PRIx64 ", page %s\n",
+		       what, m->bad_pages, (unsigned long)m->addr,
+		       (unsigned long)(m->addr & (page_size() - 1)),
+		       m->expect, m->actual,
+		       m->zero_page ? "is all zeros" : "is not all zeros");
+}
+
+void corrupt_if_requested(void *buf, size_t len, enum pattern p,
+			  uint64_t seed)
+{
+	uintptr_t word, page;
+	uint8_t *target;
+	enum pattern kind;
+	uint64_t expect;
+	uint8_t bytes[sizeof(expect)];
+
+	if (!opt_corrupt || len < sizeof(expect))
+		return;
+	word = ((uintptr_t)buf + len / 2) & ~(uintptr_t)(sizeof(expect) - 1);
+	page = word & ~(uintptr_t)(page_size() - 1);
+	kind = page_kind(p, page);
+	expect = word_at(kind, page_base(kind, page, seed),
+			 (word - page) / sizeof(expect));
+	memcpy(bytes, &expect, sizeof(bytes));
+	/* the complement of the expected byte: idempotent across threads */
+	target = (uint8_t *)word + 3;
+	*target = (uint8_t)~bytes[3];
+	ksft_print_msg("--corrupt: set byte at %p to %#x\n", target,
+		       (uint8_t)~bytes[3]);
+}
+
+bool verify(const char *what, void *buf, size_t len, enum pattern p,
+	    uint64_t seed)
+{
+	struct mismatch m = { 0 };
+
+	corrupt_if_requested(buf, len, p, seed);
+	pattern_check(buf, len, p, seed, &m);
+	report_mismatch(what, &m);
+	return !m.bad_pages;
+}
+
+int pagemap_scan(const void *buf, size_t len, size_t *swapped,
+		 size_t *present)
+{
+	size_t ps = page_size(), first = (uintptr_t)buf / ps, n = len / ps;
+	size_t done, cnt, i;
+	uint64_t ent[512];
+	ssize_t r;
+	int fd;
+
+	*swapped = *present = 0;
+	fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0) {
+		ksft_perror("open /proc/self/pagemap");
+		return -1;
+	}
+	for (done = 0; done < n; done += cnt) {
+		cnt = n - done < ARRAY_SIZE(ent) ? n - done : ARRAY_SIZE(ent);
+		r = pread(fd, ent, cnt * sizeof(ent[0]),
+			  (off_t)((first + done) * sizeof(ent[0])));
+		if (r != (ssize_t)(cnt * sizeof(ent[0]))) {
+			ksft_perror("read /proc/self/pagemap");
+			close(fd);
+			return -1;
+		}
+		for (i = 0; i < cnt; i++) {
+			*swapped += (ent[i] >> 62) & 1;
+			*present += ent[i] >> 63;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+int pageout_pct(const char *what, void *buf, size_t len)
+{
+	size_t n = len / page_size(), swapped, present;
+	int pct;
+
+	if (madvise(buf, len, MADV_PAGEOUT)) {
+		ksft_perror("madvise(MADV_PAGEOUT)");
+		return -1;
+	}
+	if (pagemap_scan(buf, len, &swapped, &present))
+		return -1;
+	pct = n ? (int)(swapped * 100 / n) : 0;
+	ksft_print_msg("%s: %zu of %zu pages swapped out (%d%%), %zu resident\n",
+		       what, swapped, n, pct, present);
+	return pct;
+}
+
+bool pageout_enough(const char *what, void *buf, size_t len)
+{
+	int pct = pageout_pct(what, buf, len);
+
+	if (pct >= MIN_SWAPPED_PCT)
+		return true;
+	if (pct >= 0)
+		ksft_print_msg("%s: want at least %d%% swapped out\n", what,
+			       MIN_SWAPPED_PCT);
+	return false;
+}
+
+static const char * const vmstat_names[NR_VMSTAT_ITEMS] = {
+	[VM_PSWPIN]		= "pswpin",
+	[VM_PSWPOUT]		= "pswpout",
+	[VM_ZSWPIN]		= "zswpin",
+	[VM_ZSWPOUT]		= "zswpout",
+	[VM_ZSWPWB]		= "zswpwb",
+	[VM_SWPIN_ZERO]		= "swpin_zero",
+	[VM_SWPOUT_ZERO]	= "swpout_zero",
+	[VM_THP_SWPOUT]		= "thp_swpout",
+	[VM_THP_SWPOUT_FALLBACK] = "thp_swpout_fallback",
+};
+
+void vmstat_read(struct vmstat *s)
+{
+	char line[256], key[128];
+	uint64_t val;
+	FILE *f;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	f = fopen("/proc/vmstat", "r");
+	if (!f) {
+		ksft_perror("open /proc/vmstat");
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %" SCNu64, key, &val) != 2)
+			continue;
+		for (i = 0; i < NR_VMSTAT_ITEMS; i++)
+			if (!strcmp(key, vmstat_names[i]))
+				s->v[i] = val;
+	}
+	fclose(f);
+}
+
+bool swapped_out(const char *what, const struct vmstat *before,
+		 const struct vmstat *after)
+{
+	uint64_t d[NR_VMSTAT_ITEMS];
+	int i;
+
+	for (i = 0; i < NR_VMSTAT_ITEMS; i++)
+		d[i] = after->v[i] - before->v[i];
+	ksft_print_msg("%s: pswpout +%" PRIu64 " pswpin +%" PRIu64
+		       " zswpout +%" PRIu64 " zswpin +%" PRIu64
+		       " zswpwb +%" PRIu64 " swpout_zero +%" PRIu64
+		       " swpin_zero +%" PRIu64 " thp_swpout +%" PRIu64
+		       " thp_swpout_fallback +%" PRIu64 "\n", what,
+		       d[VM_PSWPOUT], d[VM_PSWPIN], d[VM_ZSWPOUT], d[VM_ZSWPIN],
+		       d[VM_ZSWPWB], d[VM_SWPOUT_ZERO], d[VM_SWPIN_ZERO],
+		       d[VM_THP_SWPOUT], d[VM_THP_SWPOUT_FALLBACK]);
+	if (d[VM_PSWPOUT] + d[VM_ZSWPOUT] + d[VM_SWPOUT_ZERO])
+		return true;
+	ksft_print_msg("%s: nothing was swapped out\n", what);
+	return false;
+}
+
+int read_str(const char *path, char *buf, size_t len)
+{
+	ssize_t r;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	r = read(fd, buf, len - 1);
+	if (r < 0) {
+		err = -errno;
+		r = 0;
+	}
+	buf[r] = '\0';
+	while (r > 0 && buf[r - 1] == '\n')
+		buf[--r] = '\0';
+	close(fd);
+	return err;
+}
+
+int write_str(const char *path, const char *val)
+{
+	size_t len = strlen(val);
+	int fd, err = 0;
+	ssize_t r;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	r = write(fd, val, len);
+	if (r < 0)
+		err = -errno;
+	else if ((size_t)r != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+int read_key(const char *path, const char *key, uint64_t *val)
+{
+	char line[256], k[128];
+	int err = -ENOENT;
+	uint64_t v;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %" SCNu64, k, &v) == 2 &&
+		    !strcmp(k, key)) {
+			*val = v;
+			err = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return err;
+}
+
+int cg_create(char *cg, size_t len, const char *tag)
+{
+	int err;
+
+	snprintf(cg, len, CGROUP_ROOT "/swaptest-%s-%d", tag, getpid());
+	if (!mkdir(cg, 0755))
+		return 0;
+	err = -errno;
+	ksft_print_msg("mkdir %s: %s\n", cg, strerror(-err));
+	return err;
+}
+
+int cg_destroy(const char *cg)
+{
+	int tries;
+
+	/* an exited child can linger in the cgroup for a moment */
+	for (tries = 0; tries < 100; tries++) {
+		if (!rmdir(cg))
+			return 0;
+		if (errno != EBUSY)
+			break;
+		usleep(10000);
+	}
+	ksft_print_msg("rmdir %s: %s\n", cg, strerror(errno));
+	return -errno;
+}
+
+int cg_write(const char *cg, const char *file, const char *fmt, ...)
+{
+	char path[PATH_MAX], val[64];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	err = write_str(path, val);
+	if (err)
+		ksft_print_msg("write '%s' to %s: %s\n", val, path,
+			       strerror(-err));
+	return err;
+}
+
+int read_u64(const char *path, uint64_t *val)
+{
+	char buf[64];
+	int err;
+
+	err = read_str(path, buf, sizeof(buf));
+	if (err)
+		return err;
+	*val = strcmp(buf, "max") ? strtoull(buf, NULL, 10) : UINT64_MAX;
+	return 0;
+}
+
+int cg_read(const char *cg, const char *file, uint64_t *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return read_u64(path, val);
+}
+
+int cg_read_key(const char *cg, const char *file, const char *key,
+		uint64_t *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return read_key(path, key, val);
+}
+
+void cg_print_stats(const char *what, const char *cg)
+{
+	static const char * const files[] = {
+		"memory.swap.current", "memory.swap.peak",
+		"memory.zswap.current",
+	};
+	static const char * const stats[] = {
+		"zswpout", "zswpin", "zswpwb", "swpout_zero", "swpin_zero",
+	};
+	char line[512];
+	size_t n = 0;
+	unsigned int i;
+	uint64_t v;
+
+	line[0] = '\0';
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		if (!cg_read(cg, files[i], &v) && n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, " %s=%" PRIu64,
+				      files[i] + strlen("memory."), v);
+	for (i = 0; i < ARRAY_SIZE(stats); i++)
+		if (!cg_read_key(cg, "memory.stat", stats[i], &v) &&
+		    n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, " %s=%" PRIu64,
+				      stats[i], v);
+	if (!cg_read_key(cg, "memory.events", "oom_kill", &v) &&
+	    n < sizeof(line))
+		snprintf(line + n, sizeof(line) - n, " oom_kill=%" PRIu64, v);
+	ksft_print_msg("%s: cgroup%s\n", what, line);
+}
+
+pid_t run_child(const char *cg, int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+	int ret;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		ksft_perror("fork");
+	if (pid)
+		return pid;
+	if (cg && cg_write(cg, "cgroup.procs", "%d", getpid()))
+		ret = KSFT_FAIL;
+	else
+		ret = fn(arg);
+	fflush(stdout);
+	_exit(ret);
+}
+
+int wait_child(pid_t pid, const char *cg, const char *file, uint64_t *max)
+{
+	int status;
+	uint64_t v;
+	pid_t r;
+
+	if (pid < 0)
+		return -1;
+	for (;;) {
+		if (file) {
+			if (!cg_read(cg, file, &v) && v > *max)
+				*max = v;
+			r = waitpid(pid, &status, WNOHANG);
+			if (!r) {
+				usleep(5000);
+				continue;
+			}
+		} else {
+			r = waitpid(pid, &status, 0);
+		}
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR) {
+			ksft_perror("waitpid");
+			return -1;
+		}
+	}
+}
+
+int child_result(const char *what, int status)
+{
+	if (status == -1)
+		return KSFT_FAIL;
+	if (WIFEXITED(status)) {
+		int code = WEXITSTATUS(status);
+
+		if (code == KSFT_PASS || code == KSFT_SKIP)
+			return code;
+		ksft_print_msg("%s: exit status %d\n", what, code);
+	} else if (WIFSIGNALED(status)) {
+		ksft_print_msg("%s: killed by signal %d (%s)\n", what,
+			       WTERMSIG(status), strsignal(WTERMSIG(status)));
+	}
+	return KSFT_FAIL;
+}
+
+int fill_verify_child(void *job)
+{
+	struct fill_job *j = job;
+	char what[32];
+	bool ok = true;
+	void *buf;
+	int pass;
+
+	buf = map_anon(j->size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, j->size, j->pattern, j->seed);
+	for (pass = 1; pass <= j->passes; pass++) {
+		snprintf(what, sizeof(what), "verify pass %d", pass);
+		ok &= verify(what, buf, j->size, j->pattern, j->seed);
+	}
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+int setting_set(struct saved_setting *s, const char *path, const char *val)
+{
+	char buf[128], *cur = buf, *end;
+	int err;
+
+	err = read_str(path, buf, sizeof(buf));
+	if (!err) {
+		/* "always [madvise] never": the bracketed word is current */
+		cur = strchr(buf, '[');
+		end = cur ? strchr(cur, ']') : NULL;
+		if (cur && end) {
+			*end = '\0';
+			cur++;
+		} else {
+			cur = buf;
+		}
+		snprintf(s->path, sizeof(s->path), "%s", path);
+		snprintf(s->val, sizeof(s->val), "%s", cur);
+		err = write_str(path, val);
+	}
+	if (err)
+		ksft_print_msg("set %s to %s: %s\n", path, val, strerror(-err));
+	return err;
+}
+
+void setting_restore(struct saved_setting *s)
+{
+	int err;
+
+	if (!s->path[0])
+		return;
+	err = write_str(s->path, s->val);
+	if (err)
+		ksft_print_msg("restore %s to %s: %s\n", s->path, s->val,
+			       strerror(-err));
+	s->path[0] = '\0';
+}
+
+int swaps_find(const char *dev, int *prio)
+{
+	char line[PATH_MAX + 128], name[PATH_MAX], want[PATH_MAX];
+	int n = 0, p;
+	FILE *f;
+
+	if (dev && !realpath(dev, want))
+		snprintf(want, sizeof(want), "%s", dev);
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return 0;
+	/* skip the header line */
+	if (fgets(line, sizeof(line), f)) {
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%4095s %*s %*s %*s %d", name, &p) != 2)
+				continue;
+			if (dev && strcmp(name, want))
+				continue;
+			n++;
+			if (prio)
+				*prio = p;
+		}
+	}
+	fclose(f);
+	return n;
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * swapoff_race: swapoff of a swap area while two threads keep faulting its
+ * pages back in.  swapoff and the page faults race to bring the same pages
+ * into memory; swapoff must succeed, every page must end up resident, and
+ * the data must be exactly what was written.  The swap area is turned back
+ * on at the end.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/swap.h>
+
+#include "kselftest.h"
+#include "swap_util.h"
+
+#define NR_READERS	2
+
+static struct common_opts opt;
+static const char *opt_device;
+
+static char *buf;
+static size_t size;
+static int swapoff_done;
+
+struct reader {
+	pthread_t thread;
+	uint64_t rng;
+	unsigned long passes;
+	struct mismatch m;
+};
+
+/* Verify the whole region from random starting pages until swapoff is done. */
+static void *reader_fn(void *arg)
+{
+	struct reader *r = arg;
+	size_t npages = size / page_size(), start;
+	int done;
+
+	do {
+		/* a pass that begins after swapoff returned is the last */
+		done = __atomic_load_n(&swapoff_done, __ATOMIC_ACQUIRE);
+		r->rng = r->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		start = (r->rng >> 33) % npages * page_size();
+		pattern_check(buf + start, size - start, opt.pattern, opt.seed,
+			      &r->m);
+		pattern_check(buf, start, opt.pattern, opt.seed, &r->m);
+		r->passes++;
+	} while (!done);
+	return NULL;
+}
+
+static int swapoff_during_read(void)
+{
+	size_t swapped, present, npages;
+	struct reader r[NR_READERS];
+	struct vmstat before, after;
+	double start, secs;
+	unsigned int i, started;
+	int prio = -1, err = 0;
+	char what[48];
+	bool ok;
+
+	if (!swaps_find(opt_device, &prio)) {
+		ksft_print_msg("%s is not an active swap area\n", opt_device);
+		return KSFT_FAIL;
+	}
+	size = opt.size ? opt.size : 64 * MiB;
+	npages = size / page_size();
+	buf = map_anon(size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, size, opt.pattern, opt.seed);
+	vmstat_read(&before);
+	if (!pageout_enough("before swapoff", buf, size)) {
+		munmap(buf, size);
+		return KSFT_FAIL;
+	}
+	corrupt_if_requested(buf, size, opt.pattern, opt.seed);
+
+	memset(r, 0, sizeof(r));
+	for (started = 0; started < NR_READERS; started++) {
+		r[started].rng = opt.seed + started + 1;
+		err = pthread_create(&r[started].thread, NULL, reader_fn,
+				     &r[started]);
+		if (err) {
+			ksft_print_msg("pthread_create: %s\n", strerror(err));
+			break;
+		}
+	}
+	ok = !err;
+
+	ksft_print_msg("swapoff(%s) with %u readers on %zu MiB\n", opt_device,
+		       started, size / MiB);
+	start = now_sec();
+	err = swapoff(opt_device) ? errno : 0;
+	secs = now_sec() - start;
+	__atomic_store_n(&swapoff_done, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < started; i++)
+		pthread_join(r[i].thread, NULL);
+	vmstat_read(&after);
+	ok &= swapped_out("swapoff_during_read", &before, &after);
+
+	if (err) {
+		ksft_print_msg("swapoff(%s) failed: %s%s\n", opt_device,
+			       strerror(err), err == ENOMEM ?
+			       " (could not bring the swapped pages back)" : "");
+		ok = false;
+	} else {
+		ksft_print_msg("swapoff took %.2f s\n", secs);
+	}
+	for (i = 0; i < started; i++) {
+		ksft_print_msg("reader %u: %lu passes\n", i, r[i].passes);
+		snprintf(what, sizeof(what), "reader %u, summed over passes", i);
+		report_mismatch(what, &r[i].m);
+		ok &= !r[i].m.bad_pages;
+	}
+	if (pagemap_scan(buf, size, &swapped, &present)) {
+		ok = false;
+	} else if (!err) {
+		ksft_print_msg("after swapoff: %zu of %zu pages resident, %zu swapped\n",
+			       present, npages, swapped);
+		if (present != npages || swapped) {
+			ksft_print_msg("not all pages came back into memory\n");
+			ok = false;
+		}
+	}
+	if (!err) {
+		int flags = 0;
+
+		if (prio >= 0)
+			flags = SWAP_FLAG_PREFER |
+				((prio << SWAP_FLAG_PRIO_SHIFT) &
+				 SWAP_FLAG_PRIO_MASK);
+		if (swapon(opt_device, flags)) {
+			ksft_print_msg("swapon(%s) to restore it: %s\n",
+				       opt_device, strerror(errno));
+			ok = false;
+		}
+	}
+	munmap(buf, size);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: swapoff_race --device PATH [options]\n"
+		"swapoff PATH while %d threads read the swapped-out pages back.\n"
+		"Case: swapoff_during_read\n"
+		"  --device PATH     active swap area to swapoff and swapon again\n"
+		COMMON_USAGE
+		"                    (default 64)\n", NR_READERS);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "device",	required_argument,	NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	common_opts_init(&opt);
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "d:", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			opt_device = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return KSFT_PASS;
+		default:
+			if (!common_opt(&opt, c, optarg)) {
+				usage(stderr);
+				return KSFT_FAIL;
+			}
+		}
+	}
+	if (optind < argc || !opt_device) {
+		usage(stderr);
+		return KSFT_FAIL;
+	}
+
+	ksft_print_header();
+	ksft_set_plan(1);
+	ksft_print_msg("pattern %s, seed %llu%s\n", pattern_name(opt.pattern),
+		       (unsigned long long)opt.seed,
+		       opt_corrupt ? ", corrupting data on purpose" : "");
+	ksft_test_result_report(swapoff_during_read(), "swapoff_during_read\n");
+	ksft_finished();
+}
