@@ -35,7 +35,7 @@ vm --suite selftest-warn --timeout 300 --out "$logs/selftest-warn" \
 	--expect-fail 'kernel report .*(WARNING|cut here)'
 vm --suite selftest-panic --timeout 300 --out "$logs/selftest-panic" \
 	--expect-fail 'kernel report .*Kernel panic'
-vm --suite selftest-hang --timeout 45 --out "$logs/selftest-hang" \
+vm --suite selftest-hang --timeout 30 --out "$logs/selftest-hang" \
 	--expect-fail 'timed out'
 echo "guest runs took $(( $(date +%s) - start )) s"
 exec "$TOP/harness/vm.py" summary "$logs"/*/

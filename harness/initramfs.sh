@@ -28,8 +28,9 @@ chmod +x "$root/init"
 cc() {
 	local out=$1
 	shift
-	gcc -static -g -Wall -pthread -isystem "$hdr/include" -o "$root/tests/bin/$out" "$@" ||
-		die "guest program $out does not build"
+	gcc -static -g -Wall -pthread -isystem "$hdr/include" -o "$root/tests/bin/$out" "$@" \
+		> "$work/cc-$out.log" 2>&1 ||
+		{ cat "$work/cc-$out.log"; die "guest program $out does not build"; }
 }
 # Our own programs, from their overlay directory.
 for c in "$st"/swap/*.c; do

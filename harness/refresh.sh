@@ -49,10 +49,15 @@ while read -r f; do
 done < "$tmp/added"
 
 if [ -n "$check" ]; then
-	diff -r -q "$TOP/patches" "$tmp/patches" 2>&1 | sed 's|'"$tmp"'/||; s|'"$TOP"'/||' |
-		while read -r l; do echo "  $l"; done > "$tmp/report"
+	while read -r f; do
+		cmp -s "$tmp/patches/$f.patch" "$TOP/patches/$f.patch" ||
+			problem "$f: edit not in patches/$f.patch"
+	done < "$tmp/modified"
+	(cd "$TOP/patches" && find . -name '*.patch' | sed 's|^\./||') | while read -r p; do
+		[ -f "$tmp/patches/$p" ] || echo "patches/$p: build/linux does not have this edit"
+	done > "$tmp/report"
 	problems=$((problems + $(wc -l < "$tmp/report")))
-	cat "$tmp/report"
+	sed 's/^/  /' "$tmp/report"
 	while read -r f; do problem "$f: new file not in the overlay"; done < "$tmp/newfiles"
 	if [ "$problems" -ne 0 ]; then
 		echo "refresh-check: build/linux holds $problems change(s) not in patches/ or the overlay; run 'make refresh'"
@@ -65,10 +70,10 @@ fi
 [ "$problems" -eq 0 ] || die "fix the links above first"
 
 # Write patches/: replace the whole set so a reverted edit drops its patch.
-rm -rf "$TOP/patches.new"
-cp -r "$tmp/patches" "$TOP/patches.new"
-rm -rf "$TOP/patches"
-mv "$TOP/patches.new" "$TOP/patches"
+mkdir -p "$TOP/patches"
+find "$TOP/patches" -name '*.patch' -delete
+find "$TOP/patches" -mindepth 1 -type d -empty -delete
+cp -r "$tmp/patches/." "$TOP/patches/"
 echo "refresh: $(wc -l < "$tmp/modified") upstream file(s) in patches/"
 
 while read -r f; do

@@ -12,7 +12,7 @@ guest program that was running, from the markers the guest writes to
 
 usage: vm.py run --kernel BZIMAGE --initrd CPIO --suite NAME --out DIR
                  [--mem SIZE] [--disk SIZE] [--timeout SEC]
-                 [--expect-fail REGEX] [--show]
+                 [--expect-fail REGEX] [--show] [--verbose]
        vm.py probe-kvm --kernel BZIMAGE --initrd CPIO --out DIR
        vm.py summary DIR...   (count the results of earlier runs)
 """
@@ -125,15 +125,17 @@ def choose_accel(a):
 
 def parse_results(path):
     """Results from the TAP channel: list of (name, status, detail)."""
-    res, current, seen, finished = [], None, 0, False
+    res, current, seen, finished, secs = [], None, 0, False, {}
     for line in open(path, errors='replace'):
         line = line.rstrip('\n')
         m = re.match(r'^# vtest begin (\S+)', line)
         if m:
             current, seen = m.group(1), 0
             continue
-        m = re.match(r'^# vtest end (\S+) rc=(\d+)', line)
+        m = re.match(r'^# vtest end (\S+) rc=(\d+)(?: secs=(\d+))?', line)
         if m:
+            if m.group(3):
+                secs[current] = int(m.group(3))
             if seen == 0:
                 res.append((current, 'fail', 'printed no result'))
             elif int(m.group(2)) != 0 and not any(
@@ -157,7 +159,7 @@ def parse_results(path):
         seen += 1
     if current:
         res.append((current, 'fail', 'did not finish'))
-    return res, finished
+    return res, finished, secs
 
 
 def parse_console(path):
@@ -185,7 +187,8 @@ def parse_console(path):
 
 
 def judge(a, outdir, timed_out):
-    results, finished = parse_results(os.path.join(outdir, 'results.log'))
+    results, finished, secs = parse_results(
+        os.path.join(outdir, 'results.log'))
     kunit, bad = parse_console(os.path.join(outdir, 'console.log'))
     results = kunit + results
     per_test = {}
@@ -200,14 +203,36 @@ def judge(a, outdir, timed_out):
     elif not finished:
         results.append((f'suite {a.suite}', 'fail',
                         'guest stopped before the suite finished'))
-    return results, [line for _, line in bad]
+    return results, [line for _, line in bad], secs
+
+
+def print_results(results, secs, verbose):
+    """Every failure on its own line; passes and skips one line a program
+    (all of them with --verbose)."""
+    groups = {}
+    for name, st, detail in results:
+        prog = name.split(': ', 1)[0]
+        g = groups.setdefault(prog, {'pass': 0, 'skip': 0, 'fail': 0})
+        g[st] += 1
+        if st == 'fail' or verbose:
+            word = 'not ok' if st == 'fail' else 'ok'
+            extra = ' # SKIP ' + detail if st == 'skip' else (
+                ' # ' + detail if detail else '')
+            print(f'{word} - {name}{extra}')
+    if verbose:
+        return
+    for prog, g in groups.items():
+        if g['fail'] == 0:
+            skips = f", {g['skip']} skipped" if g['skip'] else ''
+            took = f', {secs[prog]} s' if prog in secs else ''
+            print(f"ok - {prog} ({g['pass']} passed{skips}{took})")
 
 
 def cmd_run(a):
     accel = choose_accel(a)
     outdir = os.path.abspath(a.out)
     timed_out, secs = boot(a, accel, outdir, a.show)
-    results, bad = judge(a, outdir, timed_out)
+    results, bad, secs = judge(a, outdir, timed_out)
     print(f'# suite {a.suite}: {accel.upper()}, {secs:.0f} s, logs in {outdir}')
     if a.expect_fail:
         # Harness self-test: the run must have failed, for the right reason.
@@ -219,11 +244,7 @@ def cmd_run(a):
         results = [(name, 'pass' if hit else 'fail',
                     ('caught: ' + hit[0][0] + ' ' + hit[0][2]) if hit else
                     f'no failure matching /{a.expect_fail}/')]
-    for name, st, detail in results:
-        word = {'pass': 'ok', 'skip': 'ok', 'fail': 'not ok'}[st]
-        extra = ' # SKIP ' + detail if st == 'skip' else (
-            ' # ' + detail if detail else '')
-        print(f'{word} - {name}{extra}')
+    print_results(results, secs, a.verbose)
     with open(os.path.join(outdir, 'summary.json'), 'w') as f:
         json.dump({'suite': a.suite, 'accel': accel, 'seconds': secs,
                    'results': results}, f, indent=1)
@@ -272,7 +293,10 @@ def main():
     p.add_argument('--timeout', type=int, default=1200)
     p.add_argument('--append', default='')
     p.add_argument('--expect-fail', default='')
-    p.add_argument('--show', action='store_true')
+    p.add_argument('--show', action='store_true',
+                   help='copy the guest output to this terminal')
+    p.add_argument('--verbose', action='store_true',
+                   help='list every result, not one line a program')
     a = p.parse_args()
     a.disk_bytes = size_bytes(a.disk)
     if a.command == 'probe-kvm':

@@ -65,8 +65,10 @@ run() {
 	fi
 	kmsg "begin $name"
 	echo "# vtest begin $name"
+	local start=$(date +%s) rc
 	"$@"
-	echo "# vtest end $name rc=$?"
+	rc=$?
+	echo "# vtest end $name rc=$rc secs=$(( $(date +%s) - start ))"
 	kmsg "end $name"
 	swap_reset
 }
