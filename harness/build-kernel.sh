@@ -12,6 +12,26 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 [ $# -ge 3 ] || die "usage: $0 SRCDIR OBJDIR FRAGMENT..."
+# Every option the fragments set (the last fragment to name an option wins)
+# must be so in .config: a dependency that is not met, or a Kconfig change in
+# a patch, would otherwise drop it without a word.
+verify_config() {
+	local bad
+	bad=$(awk '
+		FILENAME == cfg { if (/^CONFIG_/) { n = $0; sub(/=.*/, "", n); have[n] = $0 }; next }
+		/^CONFIG_[A-Za-z0-9_]+=/ { n = $0; sub(/=.*/, "", n); want[n] = $0; next }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { want[$2] = "unset"; next }
+		END {
+			for (n in want) {
+				if (want[n] == "unset" ? (n in have) : !(n in have) || have[n] != want[n])
+					printf "  %s: wanted %s, got %s\n", n,
+						want[n] == "unset" ? "unset" : want[n],
+						(n in have) ? have[n] : "unset"
+			}
+		}' "${frags[@]}" cfg="$obj/.config" "$obj/.config")
+	[ -z "$bad" ] || { echo "$bad" >&2; die "$obj/.config does not hold what the fragments ask"; }
+}
+
 mkdir -p "$2"
 src=$(realpath "$1") obj=$(realpath "$2")
 shift 2
@@ -34,26 +54,12 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config.stamp" 2>/dev/null)" != "$w
 	kmake tinyconfig >/dev/null
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "${frags[@]}" >/dev/null
 	kmake olddefconfig >/dev/null
-	bad=0
-	for f in "${frags[@]}"; do
-		while IFS= read -r line; do
-			case "$line" in
-			CONFIG_*=*) grep -qxF "$line" "$obj/.config" || {
-				echo "  $f: wanted '$line', got '$(grep -E "^(# )?${line%%=*}[= ]" "$obj/.config" || echo unset)'" >&2
-				bad=1; };;
-			"# CONFIG_"*" is not set")
-				opt=${line#\# }; opt=${opt%% *}
-				grep -q "^$opt=" "$obj/.config" && {
-					echo "  $f: wanted $opt unset, got '$(grep "^$opt=" "$obj/.config")'" >&2
-					bad=1; };;
-			esac
-		done < "$f"
-	done
-	[ "$bad" -eq 0 ] || die "configuration of $obj does not hold what the fragments ask"
+	verify_config
 	echo "$want" > "$obj/.config.stamp"
 fi
 
 note "building $obj"
 start=$(date +%s)
 kmake bzImage
+verify_config
 echo "built $obj/arch/x86/boot/bzImage in $(( $(date +%s) - start )) s"

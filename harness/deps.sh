@@ -6,7 +6,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
-	kmod rsync ccache git python3 python3-matplotlib qemu-system-x86 busybox-static
+	rsync ccache git python3 python3-matplotlib qemu-system-x86 busybox-static
 	stress-ng"
 
 missing=
@@ -15,20 +15,21 @@ for p in $PACKAGES; do
 		missing="$missing $p"
 done
 have=$(installed_base_version)
-if [ -n "$missing" ] || [ "$have" != "$BASE_VERSION" ]; then
-	[ "$(id -u)" -eq 0 ] || die "missing packages:$missing linux-source-6.12; run 'make deps' as root"
+src=
+[ "$have" = "$BASE_VERSION" ] || src="linux-source-6.12=$BASE_VERSION"
+if [ -n "$missing$src" ]; then
+	[ "$(id -u)" -eq 0 ] || die "missing:$missing $src; run 'make deps' as root"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	src=linux-source-6.12
-	if apt-cache madison linux-source-6.12 | grep -qF "| $BASE_VERSION |"; then
-		src="linux-source-6.12=$BASE_VERSION"
-	else
+	if [ -n "$src" ] && ! apt-cache madison linux-source-6.12 | grep -qF "| $BASE_VERSION |"; then
 		echo "WARNING: linux-source-6.12 $BASE_VERSION is not in the archive;" \
-			"installing the newest one" >&2
+			"using the newest one" >&2
+		src=linux-source-6.12
+		[ -n "$have" ] && src=	# keep the one installed
 	fi
-	[ "$have" = "$BASE_VERSION" ] && src=
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing $src > "${TMPDIR:-/tmp}/vswap-apt.log" ||
+	apt-get install -y -qq --no-install-recommends --allow-downgrades $missing $src \
+		> "${TMPDIR:-/tmp}/vswap-apt.log" 2>&1 ||
 		{ tail -20 "${TMPDIR:-/tmp}/vswap-apt.log"; die "apt-get install failed"; }
 fi
 echo "deps: all installed; base linux-source-6.12 $(installed_base_version)"

@@ -14,7 +14,7 @@ work=$BUILD/guest
 root=$work/root
 hdr=$work/usr
 
-make -s -C "$SRC" O="$obj" headers_install INSTALL_HDR_PATH="$hdr" >/dev/null
+make -s -C "$obj" headers_install INSTALL_HDR_PATH="$hdr" >/dev/null
 
 rm -rf "$root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,tests/bin,tests/suites} "$work/cfg"

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Turn the BENCH lines of alternating base/patched boots into a report:
 medians per kernel, the patched/base ratio of the medians, and the ratio's
@@ -21,7 +21,7 @@ UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
 
 
 def collect(logs, rounds):
-    data = {}   # (workload, metric) -> kernel -> [values by round]
+    data = {}   # (workload, metric) -> kernel -> {round: value}
     accel = set()
     for k in ('base', 'patched'):
         for r in range(1, rounds + 1):
@@ -32,8 +32,8 @@ def collect(logs, rounds):
                 m = re.match(r'^BENCH (\S+) (\S+) (\S+)', line)
                 if m:
                     key = (m.group(1), m.group(2))
-                    data.setdefault(key, {}).setdefault(k, []).append(
-                        float(m.group(3)))
+                    data.setdefault(key, {}).setdefault(k, {})[r] = float(
+                        m.group(3))
     return data, sorted(accel)
 
 
@@ -49,14 +49,16 @@ def main():
 
     rows = []
     for (w, m), per in sorted(data.items()):
-        b, pt = per.get('base', []), per.get('patched', [])
+        b, pt = per.get('base', {}), per.get('patched', {})
         if not b or not pt:
             continue
-        mb, mp = statistics.median(b), statistics.median(pt)
+        mb = statistics.median(b.values())
+        mp = statistics.median(pt.values())
         ratio = mp / mb if mb else float('nan')
-        pair = [x / y for x, y in zip(pt, b) if y]
+        pair = [pt[r] / b[r] for r in sorted(b) if r in pt and b[r]]
         rows.append({'workload': w, 'metric': m, 'unit': UNITS.get(m, ''),
-                     'base': b, 'patched': pt, 'median_base': mb,
+                     'base': [b[r] for r in sorted(b)],
+                     'patched': [pt[r] for r in sorted(pt)], 'median_base': mb,
                      'median_patched': mp, 'ratio': ratio,
                      'ratio_min': min(pair) if pair else ratio,
                      'ratio_max': max(pair) if pair else ratio})
@@ -100,14 +102,15 @@ def main():
     timed = [r for r in rows if HIGHER_IS_BETTER.get(r['metric']) is not None]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(timed) + 1.5))
     y = range(len(timed))
-    ax.barh(y, [r['ratio'] for r in timed], color='tab:blue', alpha=0.6)
-    ax.errorbar([r['ratio'] for r in timed], y, fmt='none', ecolor='black',
+    ax.errorbar([r['ratio'] for r in timed], y, fmt='o', color='tab:blue',
+                ecolor='black', capsize=3,
                 xerr=[[r['ratio'] - r['ratio_min'] for r in timed],
                       [r['ratio_max'] - r['ratio'] for r in timed]])
     ax.axvline(1.0, color='red', linewidth=1)
+    ax.grid(axis='x', alpha=0.3)
     ax.set_yticks(list(y))
     ax.set_yticklabels([f"{r['workload']} {r['metric']}" for r in timed])
-    ax.set_xlabel('patched / base (median; bars: per-round range)')
+    ax.set_xlabel('patched / base: median (dot) and per-round range (bar)')
     ax.set_title(f'Linux {a.base_version}: patched vs base, '
                  f'{a.rounds} rounds, {", ".join(accel).upper()}')
     fig.tight_layout()

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """Boot a test kernel in QEMU, run one guest suite, and judge the run.
 
@@ -37,7 +37,10 @@ KERNEL_BAD = re.compile(
     r'rcu_sched self-detected stall|rcu: INFO: .* stall|'
     r'possible recursive locking|possible circular locking|'
     r'inconsistent lock state|suspicious RCU usage|'
-    r'KASAN:|KFENCE:|UBSAN:|list_add corruption|list_del corruption)')
+    r'KASAN:|KFENCE:|UBSAN:|list_add corruption|list_del corruption|'
+    r'trying to register non-static key|'
+    r'Bad swap (file|offset) entry|Unused swap offset entry|'
+    r'(Read|Write)-error on swap-device|Decompression failed)')
 TS = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 TAP = re.compile(r'^(not )?ok\b\s*\d*\s*(?:- )?(.*?)\s*$')
 SKIP = re.compile(r'#\s*SKIP\b\s*(.*)$', re.I)
@@ -53,8 +56,13 @@ def qemu_cmd(a, accel, outdir):
     disk = os.path.join(outdir, 'disk.img')
     with open(disk, 'wb') as f:
         f.truncate(a.disk_bytes)
-    append = ('console=ttyS0,115200 panic=-1 mitigations=off '
-              f'vtest.suite={a.suite} {a.append}').strip()
+    # Under TCG a busy host can starve a vCPU for seconds: give the RCU
+    # stall and soft-lockup detectors room, so that they report hangs, not
+    # emulation speed.
+    slow = ' rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=30' \
+        if accel == 'tcg' else ''
+    append = ('console=ttyS0,115200 panic=-1 mitigations=off'
+              f'{slow} vtest.suite={a.suite} {a.append}').strip()
     return ['qemu-system-x86_64', '-nodefaults', '-display', 'none',
             '-no-reboot', '-machine', 'q35', *accel_args(accel),
             '-smp', str(a.smp), '-m', a.mem,
@@ -68,6 +76,7 @@ def boot(a, accel, outdir, show=False):
     """Run QEMU to completion or timeout; return (timed_out, seconds)."""
     os.makedirs(outdir, exist_ok=True)
     cmd = qemu_cmd(a, accel, outdir)
+    disk = os.path.join(outdir, 'disk.img')
     with open(os.path.join(outdir, 'qemu.cmd'), 'w') as f:
         f.write(' '.join(cmd) + '\n')
     start = time.time()
@@ -90,10 +99,13 @@ def boot(a, accel, outdir, show=False):
         proc.wait(timeout=a.timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        proc.kill()
-        proc.wait()
-    t.join(5)
-    results.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        t.join(5)
+        results.close()
+        os.unlink(disk)
     return timed_out, time.time() - start
 
 
@@ -123,29 +135,57 @@ def choose_accel(a):
     return kind
 
 
+KSFT_SKIP = 4	# kselftest's exit code for "skipped as a whole"
+
+
 def parse_results(path):
-    """Results from the TAP channel: list of (name, status, detail)."""
-    res, current, seen, finished, secs = [], None, 0, False, {}
-    for line in open(path, errors='replace'):
-        line = line.rstrip('\n')
-        m = re.match(r'^# vtest begin (\S+)', line)
+    """Results from the TAP channel: list of (name, status, detail), whether
+    the suite finished, and seconds per program."""
+    res, secs, finished = [], {}, False
+    current = None
+
+    def end(rc):
+        # Close the program's frame: it must have said something, kept to
+        # its plan, and exited 0 unless it reported a failure already.
+        if not current['seen']:
+            if rc == KSFT_SKIP:
+                res.append((current['name'], 'skip', 'skipped as a whole'))
+            else:
+                res.append((current['name'], 'fail', 'printed no result'
+                            + (f', exit status {rc}' if rc else '')))
+            return
+        if current['plan'] is not None and current['plan'] != current['seen']:
+            res.append((current['name'], 'fail',
+                        f"planned {current['plan']} results, printed "
+                        f"{current['seen']}"))
+        if rc != 0 and not current['failed']:
+            res.append((current['name'], 'fail', f'exit status {rc}'))
+
+    try:
+        lines = open(path, errors='replace').read().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        m = re.search(r'# vtest begin (\S+)', line)
         if m:
-            current, seen = m.group(1), 0
+            if current:
+                res.append((current['name'], 'fail', 'did not finish'))
+            current = {'name': m.group(1), 'seen': 0, 'plan': None,
+                       'failed': False}
             continue
-        m = re.match(r'^# vtest end (\S+) rc=(\d+)(?: secs=(\d+))?', line)
-        if m:
+        m = re.search(r'# vtest end (\S+) rc=(\d+)(?: secs=(\d+))?', line)
+        if m and current:
             if m.group(3):
-                secs[current] = int(m.group(3))
-            if seen == 0:
-                res.append((current, 'fail', 'printed no result'))
-            elif int(m.group(2)) != 0 and not any(
-                    r[0].startswith(current + ':') and r[1] == 'fail'
-                    for r in res):
-                res.append((current, 'fail', f'exit status {m.group(2)}'))
+                secs[current['name']] = int(m.group(3))
+            end(int(m.group(2)))
             current = None
             continue
         if line.startswith('# vtest: suite done'):
             finished = True
+            continue
+        m = re.match(r'^1\.\.(\d+)', line)
+        if m and current and current['plan'] is None:
+            current['plan'] = int(m.group(1))
             continue
         m = TAP.match(line)
         if not m:
@@ -154,11 +194,13 @@ def parse_results(path):
         sk = SKIP.search(desc)
         status = 'fail' if m.group(1) else ('skip' if sk else 'pass')
         desc = SKIP.sub('', desc).strip() or (sk.group(1) if sk else '')
-        name = f'{current}: {desc}' if current else desc
+        name = f"{current['name']}: {desc}" if current else desc
         res.append((name, status, sk.group(1) if sk else ''))
-        seen += 1
+        if current:
+            current['seen'] += 1
+            current['failed'] |= status == 'fail'
     if current:
-        res.append((current, 'fail', 'did not finish'))
+        res.append((current['name'], 'fail', 'did not finish'))
     return res, finished, secs
 
 
@@ -168,6 +210,8 @@ def parse_console(path):
     in_kunit = False
     for raw in open(path, errors='replace'):
         line = TS.sub('', raw.rstrip('\n').replace('\r', ''))
+        if KERNEL_BAD.search(line):
+            bad.append((current, line.strip()))
         m = re.search(r'vtest: (begin|end) (\S+)', line)
         if m:
             current = m.group(2) if m.group(1) == 'begin' else 'between tests'
@@ -181,8 +225,6 @@ def parse_console(path):
                 st = 'fail' if m.group(1) else (
                     'skip' if SKIP.search(desc) else 'pass')
                 kunit.append(('kunit: ' + SKIP.sub('', desc).strip(), st, ''))
-        if KERNEL_BAD.search(line):
-            bad.append((current, line.strip()))
     return kunit, bad
 
 
@@ -232,7 +274,7 @@ def cmd_run(a):
     accel = choose_accel(a)
     outdir = os.path.abspath(a.out)
     timed_out, secs = boot(a, accel, outdir, a.show)
-    results, bad, secs = judge(a, outdir, timed_out)
+    results, bad, durations = judge(a, outdir, timed_out)
     print(f'# suite {a.suite}: {accel.upper()}, {secs:.0f} s, logs in {outdir}')
     if a.expect_fail:
         # Harness self-test: the run must have failed, for the right reason.
@@ -244,7 +286,7 @@ def cmd_run(a):
         results = [(name, 'pass' if hit else 'fail',
                     ('caught: ' + hit[0][0] + ' ' + hit[0][2]) if hit else
                     f'no failure matching /{a.expect_fail}/')]
-    print_results(results, secs, a.verbose)
+    print_results(results, durations, a.verbose)
     with open(os.path.join(outdir, 'summary.json'), 'w') as f:
         json.dump({'suite': a.suite, 'accel': accel, 'seconds': secs,
                    'results': results}, f, indent=1)

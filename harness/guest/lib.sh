@@ -5,23 +5,37 @@
 #   none        no swap at all
 #   disk        /dev/vda as swap, zswap off
 #   zswap-disk  zswap on, /dev/vda as swap behind it
+#   file        a swapfile on an ext2 filesystem on /dev/vda, zswap off
+#   zswap-file  zswap on, that swapfile behind it
 #   zswap-only  zswap on, no swap device
 #   zram        /dev/zram0 as swap, zswap off
 # Each run is framed by markers on both channels, so the host can attribute
 # every result and every kernel warning to the program that was running.
 
 SWAPDEV=/dev/vda
+SWAPFILE=/mnt/swapfile
 ZSWAP=/sys/module/zswap/parameters
 
 kmsg() { echo "vtest: $*" > /dev/kmsg; }
 
+# Back to no swap at all; says what it could not undo and fails then.
 swap_reset() {
+	local ok=0
 	swapoff -a 2>/dev/null
-	[ -d "$ZSWAP" ] && echo N > $ZSWAP/enabled
-	if [ -e /sys/block/zram0/reset ]; then
-		echo 1 > /sys/block/zram0/reset
+	if [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
+		echo "# swap_reset: swapoff left: $(tail -n +2 /proc/swaps | tr -s ' ')"
+		ok=1
 	fi
-	return 0
+	if grep -q " /mnt " /proc/mounts && ! umount /mnt; then
+		echo "# swap_reset: cannot unmount /mnt"
+		ok=1
+	fi
+	[ -d "$ZSWAP" ] && echo N > $ZSWAP/enabled
+	if [ -e /sys/block/zram0/reset ] && ! echo 1 > /sys/block/zram0/reset; then
+		echo "# swap_reset: cannot reset zram0"
+		ok=1
+	fi
+	return $ok
 }
 
 # Mark virtio disks non-rotational, as SSDs: that is what enables the cluster
@@ -31,6 +45,15 @@ swap_disk() {
 	mkswap $SWAPDEV > /dev/null && swapon $SWAPDEV
 }
 
+# A swapfile fully written (swapon refuses files with holes).
+swap_file() {
+	echo 0 > /sys/block/vda/queue/rotational
+	mke2fs -q $SWAPDEV > /dev/null && mkdir -p /mnt &&
+	mount -t ext2 $SWAPDEV /mnt &&
+	dd if=/dev/zero of=$SWAPFILE bs=1M count="${SWAPFILE_MB:-384}" 2> /dev/null &&
+	chmod 600 $SWAPFILE && mkswap $SWAPFILE > /dev/null && swapon $SWAPFILE
+}
+
 zswap_on() {
 	echo "${ZSWAP_COMPRESSOR:-lz4}" > $ZSWAP/compressor &&
 	echo "${ZSWAP_POOL_PERCENT:-20}" > $ZSWAP/max_pool_percent &&
@@ -38,11 +61,13 @@ zswap_on() {
 }
 
 swap_setup() {
-	swap_reset
+	swap_reset || return 1
 	case "$1" in
 	none) ;;
 	disk) swap_disk;;
 	zswap-disk) zswap_on && swap_disk;;
+	file) swap_file;;
+	zswap-file) zswap_on && swap_file;;
 	zswap-only) zswap_on;;
 	zram)
 		[ -e /sys/block/zram0 ] || echo 1 > /sys/class/zram-control/hot_add
@@ -68,7 +93,10 @@ run() {
 	local start=$(date +%s) rc
 	"$@"
 	rc=$?
+	# Tearing down is part of the test: a swapoff that fails after a
+	# program ran means the kernel lost track of something.
+	swap_reset || { echo; echo "not ok 999 swap_reset after $name"; rc=1; }
+	echo
 	echo "# vtest end $name rc=$rc secs=$(( $(date +%s) - start ))"
 	kmsg "end $name"
-	swap_reset
 }
