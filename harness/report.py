@@ -44,6 +44,8 @@ def main():
     p.add_argument('--out', required=True)
     p.add_argument('--base-version', required=True)
     p.add_argument('--command', required=True)
+    p.add_argument('--aa', action='store_true',
+                   help='the two kernels are built from the same source')
     a = p.parse_args()
     data, accel = collect(a.logs, a.rounds)
 
@@ -92,6 +94,18 @@ def main():
             f"{fmt(r['median_base'])} | {fmt(r['median_patched'])} | "
             f"{r['ratio']:.3f} | {r['ratio_min']:.3f}–{r['ratio_max']:.3f} | "
             f"{arrow} |")
+    timed = [r for r in rows if HIGHER_IS_BETTER.get(r['metric']) is not None]
+    if a.aa and timed:
+        worst = max(timed, key=lambda r: abs(r['ratio'] - 1))
+        spread = max(max(abs(r['ratio_min'] - 1), abs(r['ratio_max'] - 1))
+                     for r in timed)
+        lines += ['', '**A/A run: both kernels are built from the same source.**'
+                  ' Every difference above is noise. Largest deviation of a'
+                  f" median ratio from 1: {abs(worst['ratio'] - 1) * 100:.1f}%"
+                  f" ({worst['workload']} {worst['metric']}); of a single"
+                  f' round: {spread * 100:.1f}%. A later change needs more'
+                  ' than that (or more rounds) before its ratio means'
+                  ' anything.']
     lines += ['', '![ratios](ratios.png)', '']
     with open(os.path.join(a.out, 'report.md'), 'w') as f:
         f.write('\n'.join(lines))
@@ -99,7 +113,6 @@ def main():
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    timed = [r for r in rows if HIGHER_IS_BETTER.get(r['metric']) is not None]
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(timed) + 1.5))
     y = range(len(timed))
     ax.errorbar([r['ratio'] for r in timed], y, fmt='o', color='tab:blue',

@@ -286,7 +286,7 @@ def cmd_run(a):
         results = [(name, 'pass' if hit else 'fail',
                     ('caught: ' + hit[0][0] + ' ' + hit[0][2]) if hit else
                     f'no failure matching /{a.expect_fail}/')]
-    print_results(results, durations, a.verbose)
+    print_results(results, durations, a.verbose or bool(a.expect_fail))
     with open(os.path.join(outdir, 'summary.json'), 'w') as f:
         json.dump({'suite': a.suite, 'accel': accel, 'seconds': secs,
                    'results': results}, f, indent=1)

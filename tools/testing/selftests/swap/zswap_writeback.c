@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * zswap_writeback: pages that zswap writes back from its compressed pool to
+ * the swap device must read back exactly as written.  Writeback decompresses
+ * an entry into a new swap cache folio and writes it out, racing with swap-in
+ * of the same entry; a bug there corrupts data silently.  So every case checks
+ * every byte and proves from the counters that writeback happened.  The cases
+ * drive the writeback paths of 6.12 one by one:
+ *
+ * pool_limit: max_pool_percent=1; zswap_store() finds the pool full, rejects
+ * and queues shrink_worker().  Rotating past the entries' second chance may
+ * outlast the workload, so rejections to disk alone also pass (with a note).
+ * memcg_zswap_max: over memory.zswap.max, zswap_store() calls shrink_memcg()
+ * to write back the cgroup's oldest entries.
+ * load_during_writeback: the same while another thread faults in the very
+ * entries being written back (writeback vs. zswap_load()).
+ * shrinker: memory.reclaim runs the zswap shrinker (shrinker_enabled=Y).
+ *
+ * The first three disable the shrinker so that only the path under test writes
+ * back.  All need zswap enabled in front of a swap device or file.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "swap_util.h"
+
+#define ZSWAP_PARAM	"/sys/module/zswap/parameters/"
+#define ZSWAP_DEBUG	"/sys/kernel/debug/zswap"
+#define MAX_RECLAIMS	8	/* memory.reclaim writes of the shrinker case */
+
+struct tcase {
+	const char *name;
+	int (*child)(void *tc);
+	size_t mib;		/* default working set */
+	size_t max, zswap_max;	/* cgroup limits in MiB at mib, 0: none */
+	const char *pool_pct;	/* max_pool_percent, NULL: as set up */
+	const char *shrinker;	/* shrinker_enabled */
+	bool cg_wb;		/* need the cgroup's zswpwb, not the global */
+};
+
+static struct common_opts opt;
+static unsigned int opt_rounds = 4;
+static const char *opt_only;
+static char cg[PATH_MAX];	/* the running case's cgroup */
+
+static size_t case_size(const struct tcase *tc)
+{
+	return opt.size ? opt.size : tc->mib * MiB;
+}
+
+/* @mib at the default working set, scaled to the one in use */
+static size_t scaled(const struct tcase *tc, size_t mib)
+{
+	return mib * (case_size(tc) / tc->mib);
+}
+
+static unsigned long long zswap_debug(const char *name)
+{
+	char path[PATH_MAX];
+	uint64_t v = 0;
+
+	snprintf(path, sizeof(path), ZSWAP_DEBUG "/%s", name);
+	read_u64(path, &v);
+	return v;
+}
+
+static unsigned long long delta(const struct vmstat *b,
+				const struct vmstat *a, enum vmstat_item i)
+{
+	return a->v[i] - b->v[i];
+}
+
+static int fill_child(void *tc)
+{
+	struct fill_job job = { case_size(tc), PAT_COMPRESSIBLE, opt.seed, 2 };
+
+	return fill_verify_child(&job);
+}
+
+/* Region A, verified over and over by a reader thread. */
+struct race {
+	char *a;
+	size_t len;
+	bool stop;		/* __atomic */
+	bool ok;
+	unsigned int passes;
+};
+
+static void *reader(void *arg)
+{
+	struct race *r = arg;
+	char what[32];
+
+	do {
+		snprintf(what, sizeof(what), "A, read pass %u", ++r->passes);
+		r->ok = verify(what, r->a, r->len, PAT_COMPRESSIBLE, opt.seed);
+	} while (r->ok && !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE));
+	return NULL;
+}
+
+/*
+ * A is paged out, then read back by a thread while this one pages out a
+ * freshly written B and A again: B's stores find the cgroup over its
+ * zswap.max and write back the oldest entries, A's, as they are loaded.
+ */
+static int race_child(void *tc)
+{
+	struct race r = {
+		.len = (case_size(tc) / 2) & ~(page_size() - 1), .ok = true
+	};
+	uint64_t seed_b = opt.seed;
+	unsigned int round;
+	char wa[32], wb[32], *b;
+	bool ok = true;
+	pthread_t t;
+	int err;
+
+	r.a = map_anon(2 * r.len, 0);
+	if (!r.a)
+		return KSFT_FAIL;
+	b = r.a + r.len;
+	pattern_fill(r.a, r.len, PAT_COMPRESSIBLE, opt.seed);
+	if (!pageout_enough("A", r.a, r.len))
+		return KSFT_FAIL;
+	err = pthread_create(&t, NULL, reader, &r);
+	if (err) {
+		ksft_print_msg("pthread_create: %s\n", strerror(err));
+		return KSFT_FAIL;
+	}
+	for (round = 1; round <= opt_rounds; round++) {
+		/* new data in B each round: a stale copy must not return */
+		seed_b = opt.seed + round;
+		pattern_fill(b, r.len, PAT_COMPRESSIBLE, seed_b);
+		snprintf(wa, sizeof(wa), "round %u: A", round);
+		snprintf(wb, sizeof(wb), "round %u: B", round);
+		pageout_pct(wb, b, r.len);
+		pageout_pct(wa, r.a, r.len);
+		ok &= verify(wb, b, r.len, PAT_COMPRESSIBLE, seed_b);
+	}
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
+	pthread_join(t, NULL);
+	ksft_print_msg("reader: %u passes over A, %s\n", r.passes,
+		       r.ok ? "all good" : "found bad data");
+	ok &= r.ok;
+	ok &= verify("final A", r.a, r.len, PAT_COMPRESSIBLE, opt.seed);
+	ok &= verify("final B", b, r.len, PAT_COMPRESSIBLE, seed_b);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+/*
+ * Page everything out to zswap, then reclaim the (now nearly empty) cgroup
+ * through memory.reclaim: only the zswap shrinker finds work.  Each entry
+ * is rotated once (second chance) before it is written back, so write at
+ * least twice and then until something was written back.
+ */
+static int shrinker_child(void *tc)
+{
+	size_t size = case_size(tc);
+	char path[PATH_MAX + 16], val[32], *buf;
+	struct vmstat start, now;
+	uint64_t zcur = 0;
+	int i, err;
+
+	buf = map_anon(size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, size, opt.pattern, opt.seed);
+	if (!pageout_enough("child", buf, size))
+		return KSFT_FAIL;
+	vmstat_read(&start);
+	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
+	snprintf(val, sizeof(val), "%zu", size);
+	for (i = 1; i <= MAX_RECLAIMS; i++) {
+		err = write_str(path, val);
+		if (err && err != -EAGAIN) {
+			ksft_print_msg("write %s to %s: %s\n", val, path,
+				       strerror(-err));
+			return KSFT_FAIL;
+		}
+		vmstat_read(&now);
+		cg_read(cg, "memory.zswap.current", &zcur);
+		ksft_print_msg("memory.reclaim #%d%s: zswpwb +%llu, memory.zswap.current %llu\n",
+			       i, err ? " (partial)" : "",
+			       delta(&start, &now, VM_ZSWPWB),
+			       (unsigned long long)zcur);
+		if (i >= 2 && delta(&start, &now, VM_ZSWPWB))
+			break;
+	}
+	return verify("child", buf, size, opt.pattern, opt.seed) ?
+		KSFT_PASS : KSFT_FAIL;
+}
+
+static int run_case(const struct tcase *tc)
+{
+	unsigned long long hit0, hit, fail0, wb, out;
+	size_t max = tc->max ? scaled(tc, tc->max) : 0;
+	size_t zmax = tc->zswap_max ? scaled(tc, tc->zswap_max) : 0;
+	uint64_t peak = 0, cg_wb = 0, mem_kb = 0;
+	struct vmstat before, after;
+	struct saved_setting s[2];
+	const char *dir, *file;
+	char on[8];
+	pid_t pid;
+	int ret;
+
+	if (read_str(ZSWAP_PARAM "enabled", on, sizeof(on)) || on[0] != 'Y') {
+		ksft_print_msg("%s: zswap is not enabled\n", tc->name);
+		return KSFT_SKIP;
+	}
+	if (!swaps_find(NULL, NULL)) {
+		ksft_print_msg("%s: no swap area in /proc/swaps\n", tc->name);
+		return KSFT_SKIP;
+	}
+	memset(s, 0, sizeof(s));
+	ksft_print_msg("%s: %zu MiB, memory.max %zu KiB, memory.zswap.max %zu KiB (0: none), shrinker_enabled %s\n",
+		       tc->name, case_size(tc) / MiB, max / 1024, zmax / 1024,
+		       tc->shrinker);
+	if (tc->pool_pct && !read_key("/proc/meminfo", "MemTotal:", &mem_kb))
+		ksft_print_msg("%s: max_pool_percent %s: %llu KiB of pool\n",
+			       tc->name, tc->pool_pct,
+			       (unsigned long long)mem_kb * atoi(tc->pool_pct) / 100);
+	ret = KSFT_FAIL;
+	if ((tc->pool_pct && setting_set(&s[0], ZSWAP_PARAM "max_pool_percent",
+					 tc->pool_pct)) ||
+	    setting_set(&s[1], ZSWAP_PARAM "shrinker_enabled", tc->shrinker))
+		goto restore;
+	if (cg_create(cg, sizeof(cg), tc->name))
+		goto restore;
+	if ((max && cg_write(cg, "memory.max", "%zu", max)) ||
+	    (zmax && cg_write(cg, "memory.zswap.max", "%zu", zmax)))
+		goto destroy;
+
+	/* the pool's size, or the cgroup's share of it */
+	dir = tc->pool_pct ? ZSWAP_DEBUG : cg;
+	file = tc->pool_pct ? "pool_total_size" : "memory.zswap.current";
+	hit0 = zswap_debug("pool_limit_hit");
+	fail0 = zswap_debug("reject_reclaim_fail");
+	vmstat_read(&before);
+	pid = run_child(cg, tc->child, (void *)tc);
+	ret = child_result(tc->name, wait_child(pid, dir, file, &peak));
+	vmstat_read(&after);
+	hit = zswap_debug("pool_limit_hit") - hit0;
+	cg_read_key(cg, "memory.stat", "zswpwb", &cg_wb);
+	wb = delta(&before, &after, VM_ZSWPWB);
+	if (!cg_wb && wb) {
+		/* memory.stat can lag by one periodic (2 s) flush */
+		sleep(3);
+		cg_read_key(cg, "memory.stat", "zswpwb", &cg_wb);
+	}
+	cg_print_stats(tc->name, cg);
+	if (!swapped_out(tc->name, &before, &after))
+		ret = KSFT_FAIL;
+	out = delta(&before, &after, VM_PSWPOUT);
+	ksft_print_msg("%s: zswpwb +%llu (cgroup %llu), pswpout +%llu, pool_limit_hit +%llu, reject_reclaim_fail +%llu, %s peak %llu (sampled)\n",
+		       tc->name, wb, (unsigned long long)cg_wb, out, hit,
+		       zswap_debug("reject_reclaim_fail") - fail0,
+		       tc->pool_pct ? "pool" : "memory.zswap.current",
+		       (unsigned long long)peak);
+	if (tc->cg_wb ? cg_wb : wb)
+		goto destroy;
+	if (tc->pool_pct && hit && out) {
+		ksft_print_msg("%s: the pool filled and rejected pages went to disk, but shrink_worker wrote nothing back yet\n",
+			       tc->name);
+	} else {
+		ksft_print_msg("%s: nothing %swas written back from zswap\n",
+			       tc->name, tc->cg_wb ? "of the cgroup " : "");
+		ret = KSFT_FAIL;
+	}
+destroy:
+	cg_destroy(cg);
+restore:
+	setting_restore(&s[1]);
+	setting_restore(&s[0]);
+	return ret;
+}
+
+static const struct tcase cases[] = {
+	{ "pool_limit", fill_child, 96, 32, 0, "1", "N", false },
+	{ "memcg_zswap_max", fill_child, 96, 32, 2, NULL, "N", true },
+	{ "load_during_writeback", race_child, 64, 40, 2, NULL, "N", true },
+	{ "shrinker", shrinker_child, 64, 0, 0, NULL, "Y", false },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: zswap_writeback [options]\n"
+		"Make zswap write back to the swap device, verify the data.\n"
+		"Cases: pool_limit memcg_zswap_max load_during_writeback shrinker\n"
+		COMMON_USAGE
+		"                    (default 96, 96, 64, 64; limits scale with it;\n"
+		"                    --pattern applies to shrinker only)\n"
+		"  --rounds N        load_during_writeback rounds (4)\n"
+		"  --only NAME       run only case NAME\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "rounds",	required_argument,	NULL, 'r' },
+		{ "only",	required_argument,	NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int i, n = 0;
+	double start;
+	int c, ret;
+
+	common_opts_init(&opt);
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "r:o:",
+				longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			opt_rounds = strtoul(optarg, NULL, 0);
+			if (!opt_rounds)
+				ksft_exit_fail_msg("--rounds: bad count '%s'\n",
+						   optarg);
+			break;
+		case 'o':
+			opt_only = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return KSFT_PASS;
+		default:
+			if (!common_opt(&opt, c, optarg)) {
+				usage(stderr);
+				return KSFT_FAIL;
+			}
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return KSFT_FAIL;
+	}
+
+	ksft_print_header();
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		n += !opt_only || !strcmp(opt_only, cases[i].name);
+	if (!n)
+		ksft_exit_fail_msg("no case named '%s'\n", opt_only);
+	ksft_set_plan(n);
+	ksft_print_msg("pattern %s, seed %llu%s\n", pattern_name(opt.pattern),
+		       (unsigned long long)opt.seed,
+		       opt_corrupt ? ", corrupting data on purpose" : "");
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (opt_only && strcmp(opt_only, cases[i].name))
+			continue;
+		start = now_sec();
+		ret = run_case(&cases[i]);
+		ksft_print_msg("%s: %.1f s\n", cases[i].name, now_sec() - start);
+		ksft_test_result_report(ret, "%s\n", cases[i].name);
+	}
+	ksft_finished();
+}
