@@ -33,6 +33,16 @@ vm() {		# vm NAME ARGS...: one boot, judged; failures are counted later
 		--initrd "$BUILD/guest/initramfs.cpio.gz" --suite "$1" --out "$logs/$1" \
 		"${@:2}" || true
 }
+host() {	# host NAME CMD...: a TAP program run here, judged the same way
+	runs+=("$logs/$1")
+	"$TOP/harness/vm.py" host --name "$1" --out "$logs/$1" -- "${@:2}" || true
+}
+
+# mm/vswap.c in userspace under the sanitizers: seconds, no VM.
+make -s -C "$TOP/tools/testing/vswap" OUT="$BUILD/vswap-test" all
+host vswap-tsan env TSAN_OPTIONS=halt_on_error=1 "$BUILD/vswap-test/vswap_test_tsan"
+host vswap-asan env ASAN_OPTIONS=detect_leaks=0 "$BUILD/vswap-test/vswap_test_asan"
+
 start=$(date +%s)
 vm check --mem 1G --timeout 2700
 # Harness self-tests: each run must fail, and for the reason named.

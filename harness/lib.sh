@@ -77,8 +77,13 @@ tree_changes() {
 		echo "commits made in build/linux"
 }
 
-# Record the tree's state as prepared from the current patches and overlay.
+# Record the tree's state: its HEAD, the patches it was prepared from and
+# the overlay files it links (which may lag the repository's overlay).
 tree_record() {
 	tree_git rev-parse HEAD > "$BUILD/tree.head"
-	tree_stamp > "$BUILD/tree.stamp"
+	{
+		tree_stamp | sed -n 1p
+		tree_git diff --name-only --no-renames --diff-filter=A base HEAD |
+			LC_ALL=C sort | sha1sum | cut -d' ' -f1
+	} > "$BUILD/tree.stamp"
 }

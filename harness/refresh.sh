@@ -70,7 +70,7 @@ fi
 
 [ "$problems" -eq 0 ] || die "fix the above first"
 # Refreshing a tree prepared from other patches would undo those patches.
-[ "$(head -1 "$BUILD/tree.stamp" 2>/dev/null)" = "$(tree_stamp | head -1)" ] ||
+[ "$(head -1 "$BUILD/tree.stamp" 2>/dev/null)" = "$(tree_stamp | sed -n 1p)" ] ||
 	die "patches/ changed since build/linux was prepared (a pull?): refreshing would undo that.
 Save your edits by hand (git -C build/linux diff prepared), then 'make tree'."
 

@@ -15,6 +15,7 @@ usage: vm.py run --kernel BZIMAGE --initrd CPIO --suite NAME --out DIR
                  [--expect-fail REGEX] [--show] [--verbose]
        vm.py probe-kvm --kernel BZIMAGE --initrd CPIO --out DIR
        vm.py summary DIR...   (count the results of earlier runs)
+       vm.py host --name NAME --out DIR -- CMD...   (a host-side TAP program)
 """
 
 import argparse
@@ -204,12 +205,23 @@ def parse_results(path):
     return res, finished, secs
 
 
+def kunit_result(m):
+    desc = m.group(2)
+    st = 'fail' if m.group(1) else ('skip' if SKIP.search(desc) else 'pass')
+    return SKIP.sub('', desc).strip(), st
+
+
 def parse_console(path):
-    """KUnit suite results and kernel reports from the console log."""
+    """KUnit results (one per test case) and kernel reports from the
+    console log."""
     kunit, bad, current = [], [], 'boot'
-    in_kunit = False
-    for raw in open(path, errors='replace'):
-        line = TS.sub('', raw.rstrip('\n').replace('\r', ''))
+    in_kunit, suite, case_failed = False, None, False
+    try:
+        lines = open(path, errors='replace').read().splitlines()
+    except OSError:
+        lines = []
+    for raw in lines:
+        line = TS.sub('', raw.replace('\r', ''))
         if KERNEL_BAD.search(line):
             bad.append((current, line.strip()))
         m = re.search(r'vtest: (begin|end) (\S+)', line)
@@ -218,13 +230,25 @@ def parse_console(path):
             continue
         if line.startswith('KTAP version'):
             in_kunit = True
-        elif in_kunit:
-            m = TAP.match(line)
-            if m:
-                desc = m.group(2)
-                st = 'fail' if m.group(1) else (
-                    'skip' if SKIP.search(desc) else 'pass')
-                kunit.append(('kunit: ' + SKIP.sub('', desc).strip(), st, ''))
+        if not in_kunit:
+            continue
+        m = re.match(r'^    # Subtest: (\S+)', line)
+        if m:
+            suite, case_failed = m.group(1), False
+            continue
+        m = TAP.match(line[4:]) if line.startswith('    ') and \
+            not line.startswith('     ') else None
+        if m and suite:		# a test case of the current suite
+            name, st = kunit_result(m)
+            kunit.append((f'kunit: {suite}: {name}', st, ''))
+            case_failed |= st == 'fail'
+            continue
+        m = TAP.match(line)
+        if m:			# a suite; counted itself only if it failed
+            name, st = kunit_result(m)	# without a failed case (init)
+            if st == 'fail' and not case_failed:
+                kunit.append((f'kunit: {name}', 'fail', 'suite failed'))
+            suite = None
     return kunit, bad
 
 
@@ -315,6 +339,29 @@ def cmd_summary(dirs):
     return 1 if counts['fail'] else 0
 
 
+def cmd_host(a, cmd):
+    """Run a host-side TAP program as if it were a guest program."""
+    os.makedirs(a.out, exist_ok=True)
+    start = time.time()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       stdin=subprocess.DEVNULL)
+    secs = time.time() - start
+    out = p.stdout.decode('utf-8', 'replace')
+    with open(os.path.join(a.out, 'results.log'), 'w') as f:
+        f.write(f'# vtest begin host/{a.name}\n{out}\n'
+                f'# vtest end host/{a.name} rc={p.returncode} '
+                f'secs={secs:.0f}\n# vtest: suite done\n')
+    results, _, durations = parse_results(os.path.join(a.out, 'results.log'))
+    with open(os.path.join(a.out, 'summary.json'), 'w') as f:
+        json.dump({'suite': 'host/' + a.name, 'accel': 'host',
+                   'seconds': secs, 'results': results}, f, indent=1)
+    print_results(results, durations, False)
+    if any(r[1] == 'fail' for r in results):
+        print(out[-3000:], file=sys.stderr)
+        return 1
+    return 0
+
+
 def size_bytes(s):
     units = {'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30}
     return int(s[:-1]) * units[s[-1].upper()] if s[-1].isalpha() else int(s)
@@ -323,6 +370,12 @@ def size_bytes(s):
 def main():
     if sys.argv[1:2] == ['summary']:
         return cmd_summary(sys.argv[2:])
+    if sys.argv[1:2] == ['host'] and '--' in sys.argv:
+        i = sys.argv.index('--')
+        h = argparse.ArgumentParser()
+        h.add_argument('--name', required=True)
+        h.add_argument('--out', required=True)
+        return cmd_host(h.parse_args(sys.argv[2:i]), sys.argv[i + 1:])
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('command', choices=['run', 'probe-kvm'])
     p.add_argument('--kernel', required=True)

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual swap space: the slot table.
+ *
+ * A virtual swap slot names a swapped-out page for as long as something
+ * refers to it (page tables, shmem, the swap cache), independently of where
+ * the data is kept. Each slot in use has a 16-byte descriptor: a tagged
+ * backend word saying where the data is, the slot's count (references, plus
+ * VSWAP_CACHE while a folio is in the swap cache or being read in) and the
+ * id of the memcg that owns it. A slot is free exactly when its count word
+ * is zero.
+ *
+ * Slots live in clusters of VSWAP_CLUSTER_SLOTS, allocated when a first slot
+ * is needed and freed when the last one goes, found by cluster number in the
+ * xarray vswap_clusters. Each CPU allocates from a cluster it owns, so the
+ * swap-out path takes no global lock; a CPU that cannot fit a request in its
+ * cluster hands it back and takes a partially used one, or a new one.
+ *
+ * Cluster states: OWNED (a CPU's current cluster), PARTIAL (on the partial
+ * list), FULL (no free slot, on no list), DEAD (empty and unlinked, freed
+ * after an RCU grace period).
+ *
+ * Locking:
+ *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> xa_lock
+ *
+ *   vswap_cluster.lock guards the descriptors of that cluster and its
+ *	nr_used. A cluster whose lock is held and that is not DEAD cannot be
+ *	freed.
+ *   vswap_lock guards the partial list; a cluster's state changes with both
+ *	vswap_lock and its own lock held, so either lock is enough to read it.
+ *	A path that holds a cluster lock and must move the cluster between
+ *	lists drops it, then takes vswap_lock and the cluster lock again and
+ *	rechecks, under rcu_read_lock() so that the cluster stays allocated.
+ *   Lock-free readers (vswap_count(), vswap_backend(), vswap_memcg_id())
+ *	run under RCU and see either a live descriptor or none (a free slot);
+ *	a DEAD cluster's descriptors are all zero.
+ *
+ * Lifetime rule for backends: the backend word of a slot is changed only by
+ * the holder of the slot's VSWAP_CACHE bit (vswap_set_backend() checks), so
+ * swap-in, writeback and swapoff serialise on the swap cache. When a slot is
+ * freed its backend is released after the cluster lock is dropped.
+ */
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/vswap.h>
+#include <linux/xarray.h>
+
+struct vswap_desc {
+	unsigned long backend;		/* enum vswap_backend tag | payload */
+	unsigned int count;		/* references | VSWAP_CACHE */
+	unsigned short memcg_id;
+	unsigned short spare;
+};
+
+enum vswap_cluster_state {
+	VC_OWNED,
+	VC_PARTIAL,
+	VC_FULL,
+	VC_DEAD,
+};
+
+struct vswap_cluster {
+	spinlock_t lock;
+	unsigned short nr_used;
+	unsigned char state;		/* enum vswap_cluster_state */
+	unsigned int id;		/* index in vswap_clusters */
+	struct list_head list;		/* on vswap_partial when PARTIAL */
+	struct rcu_head rcu;
+	struct vswap_desc *desc;	/* VSWAP_CLUSTER_SLOTS of them */
+};
+
+#define VSWAP_DESC_ORDER	get_order(VSWAP_CLUSTER_SLOTS * sizeof(struct vswap_desc))
+
+struct vswap_pcp {
+	local_lock_t lock;
+	struct vswap_cluster *cluster;	/* OWNED by this CPU, or NULL */
+	unsigned int next;		/* where to look for free slots first */
+};
+
+static DEFINE_PER_CPU(struct vswap_pcp, vswap_pcp) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+static DEFINE_XARRAY_ALLOC(vswap_clusters);
+static DEFINE_SPINLOCK(vswap_lock);
+static LIST_HEAD(vswap_partial);
+static struct kmem_cache *vswap_cluster_cache;
+
+/* At most this many clusters: the bound of the virtual space. */
+static unsigned int vswap_max_clusters __read_mostly;
+static atomic_long_t vswap_nr_used = ATOMIC_LONG_INIT(0);
+static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
+
+static_assert(sizeof(struct vswap_desc) == 16);
+static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
+
+/* Slot allocation runs in reclaim: it must neither sleep nor recurse. */
+#define VSWAP_GFP	(GFP_ATOMIC | __GFP_NOWARN)
+
+static struct vswap_cluster *vswap_cluster_new(void)
+{
+	struct vswap_cluster *c;
+	struct page *page;
+	u32 id;
+	int err;
+
+	c = kmem_cache_zalloc(vswap_cluster_cache, VSWAP_GFP);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	page = alloc_pages(VSWAP_GFP | __GFP_ZERO, VSWAP_DESC_ORDER);
+	if (!page) {
+		kmem_cache_free(vswap_cluster_cache, c);
+		return ERR_PTR(-ENOMEM);
+	}
+	c->desc = page_address(page);
+	spin_lock_init(&c->lock);
+	INIT_LIST_HEAD(&c->list);
+	c->state = VC_OWNED;
+	err = xa_alloc(&vswap_clusters, &id, c,
+		       XA_LIMIT(0, READ_ONCE(vswap_max_clusters) - 1), VSWAP_GFP);
+	if (err) {
+		free_pages((unsigned long)c->desc, VSWAP_DESC_ORDER);
+		kmem_cache_free(vswap_cluster_cache, c);
+		/* -EBUSY: the virtual space is at its limit */
+		return ERR_PTR(err == -EBUSY ? -ENOSPC : -ENOMEM);
+	}
+	c->id = id;
+	atomic_inc(&vswap_nr_clusters);
+	return c;
+}
+
+static void vswap_cluster_free_rcu(struct rcu_head *rcu)
+{
+	struct vswap_cluster *c = container_of(rcu, struct vswap_cluster, rcu);
+
+	free_pages((unsigned long)c->desc, VSWAP_DESC_ORDER);
+	kmem_cache_free(vswap_cluster_cache, c);
+}
+
+/*
+ * Put @c on the list its use calls for; unlink and free it when empty and
+ * not owned. Called with vswap_lock and @c->lock held; returns true if @c
+ * died, and the caller then finishes with vswap_cluster_bury().
+ */
+static bool vswap_cluster_place(struct vswap_cluster *c)
+{
+	lockdep_assert_held(&vswap_lock);
+	lockdep_assert_held(&c->lock);
+
+	if (c->state == VC_OWNED || c->state == VC_DEAD)
+		return false;
+	if (!c->nr_used) {
+		if (c->state == VC_PARTIAL)
+			list_del_init(&c->list);
+		c->state = VC_DEAD;
+		return true;
+	}
+	if (c->nr_used < VSWAP_CLUSTER_SLOTS && c->state == VC_FULL) {
+		list_add_tail(&c->list, &vswap_partial);
+		c->state = VC_PARTIAL;
+	} else if (c->nr_used == VSWAP_CLUSTER_SLOTS && c->state == VC_PARTIAL) {
+		list_del_init(&c->list);
+		c->state = VC_FULL;
+	}
+	return false;
+}
+
+static void vswap_cluster_bury(struct vswap_cluster *c)
+{
+	xa_erase(&vswap_clusters, c->id);
+	atomic_dec(&vswap_nr_clusters);
+	call_rcu(&c->rcu, vswap_cluster_free_rcu);
+}
+
+/* A CPU gives up @c, which it owned. */
+static void vswap_cluster_disown(struct vswap_cluster *c)
+{
+	bool dead;
+
+	spin_lock(&vswap_lock);
+	spin_lock(&c->lock);
+	c->state = c->nr_used == VSWAP_CLUSTER_SLOTS ? VC_FULL : VC_PARTIAL;
+	if (c->state == VC_PARTIAL)
+		list_add_tail(&c->list, &vswap_partial);
+	dead = vswap_cluster_place(c);
+	spin_unlock(&c->lock);
+	spin_unlock(&vswap_lock);
+	if (dead)
+		vswap_cluster_bury(c);
+}
+
+/* After a free made @c less used: relink it. Caller holds rcu_read_lock(). */
+static void vswap_cluster_relink(struct vswap_cluster *c)
+{
+	bool dead;
+
+	spin_lock(&vswap_lock);
+	spin_lock(&c->lock);
+	dead = vswap_cluster_place(c);
+	spin_unlock(&c->lock);
+	spin_unlock(&vswap_lock);
+	if (dead)
+		vswap_cluster_bury(c);
+}
+
+/* A cluster to allocate from, now owned by the caller. */
+static struct vswap_cluster *vswap_cluster_take(bool partial_ok)
+{
+	struct vswap_cluster *c = NULL;
+
+	if (partial_ok) {
+		spin_lock(&vswap_lock);
+		c = list_first_entry_or_null(&vswap_partial,
+					     struct vswap_cluster, list);
+		if (c) {
+			spin_lock(&c->lock);
+			list_del_init(&c->list);
+			c->state = VC_OWNED;
+			spin_unlock(&c->lock);
+		}
+		spin_unlock(&vswap_lock);
+	}
+	return c ?: vswap_cluster_new();
+}
+
+/* First free, @nr-aligned run of @nr slots in @c at or after @start, wrapping. */
+static int vswap_cluster_find(struct vswap_cluster *c, unsigned int start,
+			      unsigned int nr)
+{
+	unsigned int i, off, n;
+
+	lockdep_assert_held(&c->lock);
+	if (c->nr_used + nr > VSWAP_CLUSTER_SLOTS)
+		return -1;
+	start = ALIGN(start, nr) % VSWAP_CLUSTER_SLOTS;
+	for (n = 0; n < VSWAP_CLUSTER_SLOTS; n += nr) {
+		off = (start + n) % VSWAP_CLUSTER_SLOTS;
+		for (i = 0; i < nr && !c->desc[off + i].count; i++)
+			;
+		if (i == nr)
+			return off;
+	}
+	return -1;
+}
+
+/**
+ * vswap_alloc - allocate virtual swap slots for a folio
+ * @order: the folio's order: 1 << @order slots, aligned to their number
+ * @memcg_id: id of the memcg the slots are charged to later, or 0
+ * @vslot: the first slot, on success
+ *
+ * The slots start with no references and VSWAP_CACHE set, for the folio
+ * that is about to enter the swap cache, and with no backend.
+ *
+ * Context: any context that may allocate with GFP_ATOMIC.
+ * Return: 0; -ENOSPC when the virtual space is at its limit; -ENOMEM when a
+ * new cluster cannot be allocated; -EINVAL for an order above a cluster.
+ */
+int vswap_alloc(unsigned int order, unsigned short memcg_id,
+		unsigned long *vslot)
+{
+	unsigned int nr = 1U << order, i;
+	bool partial_ok = true;
+	struct vswap_pcp *pcp;
+	struct vswap_cluster *c;
+	int off = -1;
+
+	if (order > VSWAP_CLUSTER_SHIFT)
+		return -EINVAL;
+	local_lock(&vswap_pcp.lock);
+	pcp = this_cpu_ptr(&vswap_pcp);
+	for (;;) {
+		c = pcp->cluster;
+		if (c) {
+			spin_lock(&c->lock);
+			off = vswap_cluster_find(c, pcp->next, nr);
+			if (off >= 0)
+				break;
+			spin_unlock(&c->lock);
+			pcp->cluster = NULL;
+			vswap_cluster_disown(c);
+		}
+		/* A partial cluster may be too fragmented: then a new one. */
+		c = vswap_cluster_take(partial_ok);
+		partial_ok = false;
+		if (IS_ERR(c)) {
+			local_unlock(&vswap_pcp.lock);
+			return PTR_ERR(c);
+		}
+		pcp->cluster = c;
+		pcp->next = 0;
+	}
+	for (i = 0; i < nr; i++) {
+		WRITE_ONCE(c->desc[off + i].memcg_id, memcg_id);
+		WRITE_ONCE(c->desc[off + i].count, VSWAP_CACHE);
+	}
+	c->nr_used += nr;
+	pcp->next = off + nr;
+	*vslot = (unsigned long)c->id << VSWAP_CLUSTER_SHIFT | off;
+	spin_unlock(&c->lock);
+	local_unlock(&vswap_pcp.lock);
+	atomic_long_add(nr, &vswap_nr_used);
+	return 0;
+}
+
+/*
+ * The live cluster holding @vslot, locked, or NULL if the slot is free.
+ * Caller holds rcu_read_lock() when it needs the cluster after unlocking.
+ */
+static struct vswap_cluster *vswap_lock_cluster(unsigned long vslot)
+{
+	struct vswap_cluster *c;
+
+	rcu_read_lock();
+	c = xa_load(&vswap_clusters, vslot >> VSWAP_CLUSTER_SHIFT);
+	if (c) {
+		spin_lock(&c->lock);
+		if (c->state == VC_DEAD) {
+			spin_unlock(&c->lock);
+			c = NULL;
+		}
+	}
+	rcu_read_unlock();
+	return c;
+}
+
+static inline struct vswap_desc *vswap_desc(struct vswap_cluster *c,
+					    unsigned long vslot)
+{
+	return &c->desc[vslot & (VSWAP_CLUSTER_SLOTS - 1)];
+}
+
+/* Release what a freed slot's backend word held. */
+static void vswap_release_backend(unsigned long word)
+{
+	switch (word & VSWAP_TAG_MASK) {
+	case VSWAP_NONE:
+	case VSWAP_ZERO:
+		break;
+	default:
+		WARN_ONCE(1, "vswap: freeing unknown backend %#lx\n", word);
+	}
+}
+
+#define VSWAP_RELEASE_BATCH	16
+
+/*
+ * Apply @op (1: a reference, VSWAP_CACHE: the cache claim) to the @nr slots
+ * from @vslot, which are all in use and in one cluster, freeing those whose
+ * count word drops to zero. Backends are released with no lock held, a
+ * batch at a time.
+ */
+static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
+{
+	unsigned long backend[VSWAP_RELEASE_BATCH];
+	unsigned int i = 0, freed, nback;
+	struct vswap_cluster *c;
+	struct vswap_desc *d;
+	bool relink;
+
+	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
+			 VSWAP_CLUSTER_SLOTS))
+		return;
+	rcu_read_lock();
+	while (i < nr) {
+		c = vswap_lock_cluster(vslot);
+		if (WARN_ON_ONCE(!c))
+			break;
+		freed = nback = 0;
+		for (d = vswap_desc(c, vslot) + i;
+		     i < nr && nback < VSWAP_RELEASE_BATCH; i++, d++) {
+			unsigned int count = d->count;
+
+			if (WARN_ON_ONCE(op == VSWAP_CACHE ?
+					 !(count & VSWAP_CACHE) :
+					 !(count & ~VSWAP_CACHE)))
+				continue;
+			count -= op;
+			WRITE_ONCE(d->count, count);
+			if (count)
+				continue;
+			if (d->backend)
+				backend[nback++] = d->backend;
+			WRITE_ONCE(d->backend, 0);
+			WRITE_ONCE(d->memcg_id, 0);
+			freed++;
+		}
+		c->nr_used -= freed;
+		relink = freed && (c->state == VC_FULL ||
+				   (c->state == VC_PARTIAL && !c->nr_used));
+		spin_unlock(&c->lock);
+		if (relink)
+			vswap_cluster_relink(c);
+		while (nback)
+			vswap_release_backend(backend[--nback]);
+		atomic_long_sub(freed, &vswap_nr_used);
+	}
+	rcu_read_unlock();
+}
+
+/**
+ * vswap_dup - add a reference to a virtual swap slot
+ * @vslot: the slot
+ *
+ * Context: any context.
+ * Return: 0; -ENOENT if the slot is free.
+ */
+int vswap_dup(unsigned long vslot)
+{
+	struct vswap_cluster *c = vswap_lock_cluster(vslot);
+	struct vswap_desc *d;
+	int err = 0;
+
+	if (!c)
+		return -ENOENT;
+	d = vswap_desc(c, vslot);
+	if (!d->count)
+		err = -ENOENT;
+	else if (WARN_ON_ONCE((d->count & ~VSWAP_CACHE) == VSWAP_COUNT_MAX))
+		err = -EOVERFLOW;
+	else
+		WRITE_ONCE(d->count, d->count + 1);
+	spin_unlock(&c->lock);
+	return err;
+}
+
+/**
+ * vswap_put - drop one reference from each of @nr slots
+ * @vslot: the first slot; all @nr are in one cluster
+ * @nr: number of slots
+ *
+ * A slot left with no reference and no swap-cache folio is freed, and its
+ * backend released.
+ *
+ * Context: any context.
+ */
+void vswap_put(unsigned long vslot, unsigned int nr)
+{
+	vswap_drop(vslot, nr, 1);
+}
+
+/**
+ * vswap_cache_get - claim the swap cache for @nr slots
+ * @vslot: the first slot; all @nr are in one cluster
+ * @nr: number of slots
+ *
+ * Sets VSWAP_CACHE on all of them or on none. The holder may read and
+ * change their backends.
+ *
+ * Context: any context.
+ * Return: 0; -EEXIST if one of them is already claimed; -ENOENT if one of
+ * them is free.
+ */
+int vswap_cache_get(unsigned long vslot, unsigned int nr)
+{
+	struct vswap_cluster *c;
+	struct vswap_desc *d;
+	unsigned int i;
+	int err = 0;
+
+	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
+			 VSWAP_CLUSTER_SLOTS))
+		return -EINVAL;
+	c = vswap_lock_cluster(vslot);
+	if (!c)
+		return -ENOENT;
+	d = vswap_desc(c, vslot);
+	for (i = 0; i < nr && !err; i++) {
+		if (!d[i].count)
+			err = -ENOENT;
+		else if (d[i].count & VSWAP_CACHE)
+			err = -EEXIST;
+	}
+	for (i = 0; i < nr && !err; i++)
+		WRITE_ONCE(d[i].count, d[i].count | VSWAP_CACHE);
+	spin_unlock(&c->lock);
+	return err;
+}
+
+/**
+ * vswap_cache_put - release the swap cache claim on @nr slots
+ * @vslot: the first slot; all @nr are in one cluster
+ * @nr: number of slots
+ *
+ * A slot left with no reference is freed, and its backend released.
+ *
+ * Context: any context.
+ */
+void vswap_cache_put(unsigned long vslot, unsigned int nr)
+{
+	vswap_drop(vslot, nr, VSWAP_CACHE);
+}
+
+/**
+ * vswap_set_backend - say where a slot's data is now
+ * @vslot: the slot, whose VSWAP_CACHE the caller holds
+ * @word: the new backend word
+ *
+ * Context: any context.
+ * Return: the previous backend word, which the caller now owns.
+ */
+unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
+{
+	struct vswap_cluster *c = vswap_lock_cluster(vslot);
+	struct vswap_desc *d;
+	unsigned long old;
+
+	if (WARN_ON_ONCE(!c))
+		return 0;
+	d = vswap_desc(c, vslot);
+	WARN_ON_ONCE(!(d->count & VSWAP_CACHE));
+	old = d->backend;
+	WRITE_ONCE(d->backend, word);
+	spin_unlock(&c->lock);
+	return old;
+}
+
+/* Lock-free read of one descriptor field; zero for a free slot. */
+#define vswap_read(vslot, field)					\
+({									\
+	struct vswap_cluster *__c;					\
+	typeof(((struct vswap_desc *)0)->field) __v = 0;		\
+									\
+	rcu_read_lock();						\
+	__c = xa_load(&vswap_clusters, (vslot) >> VSWAP_CLUSTER_SHIFT);	\
+	if (__c)							\
+		__v = READ_ONCE(vswap_desc(__c, vslot)->field);		\
+	rcu_read_unlock();						\
+	__v;								\
+})
+
+/**
+ * vswap_count - references to a slot, not counting the swap cache
+ * @vslot: the slot
+ *
+ * Context: any context; lock-free, so only a snapshot.
+ * Return: the number of references; 0 for a free slot.
+ */
+unsigned int vswap_count(unsigned long vslot)
+{
+	return vswap_read(vslot, count) & ~VSWAP_CACHE;
+}
+
+/**
+ * vswap_backend - where a slot's data is
+ * @vslot: the slot
+ *
+ * Context: any context; lock-free, so only a snapshot unless the caller
+ * holds the slot's VSWAP_CACHE.
+ * Return: the backend word; VSWAP_NONE (0) for a free slot.
+ */
+unsigned long vswap_backend(unsigned long vslot)
+{
+	return vswap_read(vslot, backend);
+}
+
+/**
+ * vswap_memcg_id - the memcg a slot belongs to
+ * @vslot: the slot
+ *
+ * Context: any context; lock-free.
+ * Return: the id given to vswap_alloc(); 0 for a free slot.
+ */
+unsigned short vswap_memcg_id(unsigned long vslot)
+{
+	return vswap_read(vslot, memcg_id);
+}
+
+/**
+ * vswap_slots_in_use - number of virtual swap slots allocated
+ *
+ * Return: the number of slots in use.
+ */
+unsigned long vswap_slots_in_use(void)
+{
+	return atomic_long_read(&vswap_nr_used);
+}
+
+static int __init vswap_init(void)
+{
+	vswap_cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_PANIC);
+	/* Twice the RAM in pages: a bound, and a meaningful one. */
+	vswap_max_clusters = max(2 * totalram_pages() / VSWAP_CLUSTER_SLOTS,
+				 64UL);
+	return 0;
+}
+subsys_initcall(vswap_init);
+
+#ifdef CONFIG_VIRTUAL_SWAP_KUNIT_TEST
+#include "vswap_kunit.h"
+#endif

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * KUnit tests for the virtual swap slot table. Included at the end of
+ * mm/vswap.c, so that they can check its internal state (cluster count,
+ * limit). Nothing else uses the table while they run at boot.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/kthread.h>
+#include <linux/prandom.h>
+#include <linux/sort.h>
+
+/* A slot's whole life: allocated for a folio, mapped, swapped in, freed. */
+static void vswap_test_lifetime(struct kunit *test)
+{
+	unsigned long base = vswap_slots_in_use(), v;
+
+	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 7, &v), 0);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base + 1);
+	KUNIT_EXPECT_EQ(test, vswap_count(v), 0);
+	KUNIT_EXPECT_EQ(test, vswap_memcg_id(v), 7);
+	KUNIT_EXPECT_EQ(test, vswap_cache_get(v, 1), -EEXIST);
+
+	/* two PTEs take references, then reclaim drops the folio */
+	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);
+	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);
+	vswap_cache_put(v, 1);
+	KUNIT_EXPECT_EQ(test, vswap_count(v), 2);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base + 1);
+
+	/* a fault reads it back; both PTEs go; the folio leaves the cache */
+	KUNIT_EXPECT_EQ(test, vswap_cache_get(v, 1), 0);
+	KUNIT_EXPECT_EQ(test, vswap_cache_get(v, 1), -EEXIST);
+	vswap_put(v, 1);
+	vswap_put(v, 1);
+	KUNIT_EXPECT_EQ(test, vswap_count(v), 0);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base + 1);
+	vswap_cache_put(v, 1);
+
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+	KUNIT_EXPECT_EQ(test, vswap_dup(v), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vswap_cache_get(v, 1), -ENOENT);
+	KUNIT_EXPECT_EQ(test, vswap_memcg_id(v), 0);
+}
+
+/* Every folio order gets aligned, disjoint slots. */
+static void vswap_test_orders(struct kunit *test)
+{
+	unsigned long v[VSWAP_CLUSTER_SHIFT + 1], base = vswap_slots_in_use();
+	unsigned long total = 0;
+	unsigned int o, p;
+
+	for (o = 0; o <= VSWAP_CLUSTER_SHIFT; o++) {
+		KUNIT_ASSERT_EQ(test, vswap_alloc(o, o, &v[o]), 0);
+		KUNIT_EXPECT_EQ(test, v[o] & ((1UL << o) - 1), 0);
+		KUNIT_EXPECT_EQ(test, vswap_cache_get(v[o], 1U << o), -EEXIST);
+		KUNIT_EXPECT_EQ(test, vswap_memcg_id(v[o] + (1UL << o) - 1), o);
+		total += 1UL << o;
+	}
+	for (o = 0; o <= VSWAP_CLUSTER_SHIFT; o++)
+		for (p = 0; p < o; p++)
+			KUNIT_EXPECT_TRUE(test, v[p] + (1UL << p) <= v[o] ||
+					  v[o] + (1UL << o) <= v[p]);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base + total);
+	for (o = 0; o <= VSWAP_CLUSTER_SHIFT; o++)
+		vswap_cache_put(v[o], 1U << o);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+	KUNIT_EXPECT_EQ(test, vswap_alloc(VSWAP_CLUSTER_SHIFT + 1, 0, &v[0]),
+			-EINVAL);
+}
+
+static int vswap_cmp(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a;
+	unsigned long y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Allocation spills into new clusters; empty clusters are given back. */
+static void vswap_test_clusters(struct kunit *test)
+{
+	unsigned int n = 3 * VSWAP_CLUSTER_SLOTS + 5, i;
+	int clusters = atomic_read(&vswap_nr_clusters);
+	unsigned long base = vswap_slots_in_use();
+	unsigned long *v, *sorted;
+
+	v = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
+	sorted = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	KUNIT_ASSERT_NOT_NULL(test, sorted);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_EQ(test, vswap_alloc(0, 1, &v[i]), 0);
+		KUNIT_ASSERT_EQ(test, vswap_dup(v[i]), 0);
+		vswap_cache_put(v[i], 1);
+	}
+	KUNIT_EXPECT_GE(test, atomic_read(&vswap_nr_clusters), clusters + 3);
+	memcpy(sorted, v, n * sizeof(*v));
+	sort(sorted, n, sizeof(*v), vswap_cmp, NULL);
+	for (i = 1; i < n; i++)
+		KUNIT_EXPECT_NE(test, sorted[i - 1], sorted[i]);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base + n);
+
+	/* free every other slot first: full clusters become partial */
+	for (i = 0; i < n; i += 2)
+		vswap_put(v[i], 1);
+	for (i = 1; i < n; i += 2)
+		vswap_put(v[i], 1);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, vswap_count(v[i]), 0);
+	/* only the clusters CPUs still own for allocation may remain */
+	KUNIT_EXPECT_LE(test, atomic_read(&vswap_nr_clusters),
+			clusters + (int)num_possible_cpus());
+}
+
+/* The backend word follows the data, and is dropped with the slot. */
+static void vswap_test_backend(struct kunit *test)
+{
+	unsigned long base = vswap_slots_in_use(), v;
+
+	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_NONE);
+	/* swap-out finds a zero-filled folio */
+	KUNIT_EXPECT_EQ(test, vswap_set_backend(v, VSWAP_ZERO), VSWAP_NONE);
+	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);
+	vswap_cache_put(v, 1);
+	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_ZERO);
+	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);		/* fork */
+	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_ZERO);
+	/* swap-in fills the folio and the data now lives there */
+	KUNIT_EXPECT_EQ(test, vswap_cache_get(v, 1), 0);
+	KUNIT_EXPECT_EQ(test, vswap_set_backend(v, VSWAP_NONE), VSWAP_ZERO);
+	vswap_put(v, 1);
+	vswap_put(v, 1);
+	vswap_cache_put(v, 1);
+	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_NONE);
+
+	/* a slot freed while it still names a backend releases it */
+	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 0, &v), 0);
+	vswap_set_backend(v, VSWAP_ZERO);
+	vswap_cache_put(v, 1);
+	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_NONE);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+}
+
+/* The virtual space stops at its limit and recovers below it. */
+static void vswap_test_limit(struct kunit *test)
+{
+	unsigned int saved = vswap_max_clusters, limit, i, n = 0, max_n;
+	unsigned long *v, *existing, id;
+	void *entry;
+	int err = 0;
+
+	/* Clusters that already exist (owned by CPUs) may still be used. */
+	existing = kunit_kcalloc(test, BITS_TO_LONGS(saved), sizeof(long),
+				 GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, existing);
+	xa_for_each(&vswap_clusters, id, entry)
+		__set_bit(id, existing);
+	limit = atomic_read(&vswap_nr_clusters) + 2;
+	max_n = limit + num_possible_cpus() + 1;
+	v = kunit_kcalloc(test, max_n, sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	WRITE_ONCE(vswap_max_clusters, limit);
+	/* a whole-cluster allocation needs a cluster with nothing in use */
+	while (n < max_n) {
+		err = vswap_alloc(VSWAP_CLUSTER_SHIFT, 0, &v[n]);
+		if (err)
+			break;
+		id = v[n++] >> VSWAP_CLUSTER_SHIFT;
+		KUNIT_EXPECT_TRUE(test, id < limit || test_bit(id, existing));
+	}
+	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
+	KUNIT_EXPECT_GE(test, n, 1U);
+	for (i = 0; i < n; i++)
+		vswap_cache_put(v[i], VSWAP_CLUSTER_SLOTS);
+	KUNIT_EXPECT_EQ(test, vswap_alloc(VSWAP_CLUSTER_SHIFT, 0, &v[0]), 0);
+	vswap_cache_put(v[0], VSWAP_CLUSTER_SLOTS);
+	WRITE_ONCE(vswap_max_clusters, saved);
+}
+
+struct vswap_stress {
+	struct completion done;
+	atomic_t *errors;
+	unsigned int id;
+	bool reader;
+	bool *stop;
+};
+
+#define VSWAP_STRESS_LIVE	64
+#define VSWAP_STRESS_ROUNDS	4000
+
+/*
+ * One writer: allocations of mixed orders kept alive a while, with
+ * references taken and dropped as fork, fault and zap would. Its slots are
+ * its own, so every count it reads must be the one it made.
+ */
+static void vswap_stress_writer(struct vswap_stress *s)
+{
+	unsigned long live[VSWAP_STRESS_LIVE] = {};
+	unsigned int order[VSWAP_STRESS_LIVE] = {};
+	struct rnd_state rnd;
+	unsigned int r, k, j;
+
+	prandom_seed_state(&rnd, s->id);
+	for (r = 0; r < VSWAP_STRESS_ROUNDS; r++) {
+		k = prandom_u32_state(&rnd) % VSWAP_STRESS_LIVE;
+		if (live[k]) {		/* zap: drop the reference */
+			vswap_put(live[k] - 1, 1U << order[k]);
+			live[k] = 0;
+			continue;
+		}
+		order[k] = prandom_u32_state(&rnd) % 4;
+		if (vswap_alloc(order[k], s->id, &live[k])) {
+			atomic_inc(s->errors);
+			continue;
+		}
+		for (j = 0; j < 1U << order[k]; j++) {
+			if (vswap_dup(live[k] + j) ||
+			    vswap_memcg_id(live[k] + j) != s->id)
+				atomic_inc(s->errors);
+		}
+		vswap_cache_put(live[k], 1U << order[k]);
+		/* swap-in round trip on the first slot */
+		if (vswap_cache_get(live[k], 1) || vswap_count(live[k]) != 1)
+			atomic_inc(s->errors);
+		vswap_cache_put(live[k], 1);
+		live[k]++;		/* 0 means empty */
+	}
+	for (k = 0; k < VSWAP_STRESS_LIVE; k++)
+		if (live[k])
+			vswap_put(live[k] - 1, 1U << order[k]);
+}
+
+/* One reader: lock-free lookups of anything, racing with frees. */
+static void vswap_stress_reader(struct vswap_stress *s)
+{
+	unsigned long span = (unsigned long)READ_ONCE(vswap_max_clusters) *
+			     VSWAP_CLUSTER_SLOTS;
+	unsigned long v = 0;
+
+	while (!READ_ONCE(*s->stop)) {
+		vswap_count(v);
+		vswap_backend(v);
+		vswap_memcg_id(v);
+		v = (v + 97) % (span / 64);	/* the low clusters are in use */
+		cond_resched();
+	}
+}
+
+static int vswap_stress_fn(void *arg)
+{
+	struct vswap_stress *s = arg;
+
+	if (s->reader)
+		vswap_stress_reader(s);
+	else
+		vswap_stress_writer(s);
+	complete(&s->done);
+	return 0;
+}
+
+/* Writers on every CPU and a lock-free reader at once. */
+static void vswap_test_concurrent(struct kunit *test)
+{
+	unsigned int nr = 2 * num_online_cpus() + 1, i;
+	unsigned long base = vswap_slots_in_use();
+	struct vswap_stress *s;
+	atomic_t errors = ATOMIC_INIT(0);
+	bool stop = false;
+
+	s = kunit_kcalloc(test, nr, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < nr; i++) {
+		init_completion(&s[i].done);
+		s[i].errors = &errors;
+		s[i].id = i + 1;
+		s[i].reader = i == nr - 1;
+		s[i].stop = &stop;
+		if (IS_ERR(kthread_run(vswap_stress_fn, &s[i], "vswap-test/%u", i))) {
+			atomic_inc(&errors);
+			complete(&s[i].done);
+		}
+	}
+	for (i = 0; i < nr - 1; i++)
+		wait_for_completion(&s[i].done);
+	WRITE_ONCE(stop, true);
+	wait_for_completion(&s[nr - 1].done);
+	KUNIT_EXPECT_EQ(test, atomic_read(&errors), 0);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+}
+
+static struct kunit_case vswap_test_cases[] = {
+	KUNIT_CASE(vswap_test_lifetime),
+	KUNIT_CASE(vswap_test_orders),
+	KUNIT_CASE(vswap_test_clusters),
+	KUNIT_CASE(vswap_test_backend),
+	KUNIT_CASE(vswap_test_limit),
+	KUNIT_CASE_SLOW(vswap_test_concurrent),
+	{}
+};
+
+static struct kunit_suite vswap_test_suite = {
+	.name = "vswap",
+	.test_cases = vswap_test_cases,
+};
+kunit_test_suite(vswap_test_suite);
