@@ -14,16 +14,14 @@ trap 'rc=$?; [ $rc -eq 0 ] || [ -n "${counted:-}" ] ||
 echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
 what=${1:-patched}
 case "$what" in
-patched) src=$SRC;;
-base) src=$BASE_SRC;;
+patched|base) ;;
 *) die "usage: $0 [base]";;
 esac
-obj=$(dirname "$src")/obj/test
 logs=$BUILD/logs/check-$what
 rm -rf "$logs"
 mkdir -p "$logs"
 
-"$TOP/harness/build-kernel.sh" "$src" "$obj" "$TOP/configs/base.config" "$TOP/configs/test.config"
+obj=$("$TOP/harness/test-kernel.sh" "$what")
 "$TOP/harness/initramfs.sh" "$obj" "$BUILD/guest/initramfs.cpio.gz"
 
 runs=()

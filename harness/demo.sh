@@ -4,9 +4,8 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-obj=$BUILD/obj/test
 echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
-"$TOP/harness/build-kernel.sh" "$SRC" "$obj" "$TOP/configs/base.config" "$TOP/configs/test.config"
+obj=$("$TOP/harness/test-kernel.sh" patched)
 "$TOP/harness/initramfs.sh" "$obj" "$BUILD/guest/initramfs.cpio.gz"
 exec "$TOP/harness/vm.py" run --show --suite demo --mem 512M --timeout 900 \
 	--kernel "$obj/arch/x86/boot/bzImage" --initrd "$BUILD/guest/initramfs.cpio.gz" \
