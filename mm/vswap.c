@@ -160,12 +160,10 @@ static bool vswap_cluster_place(struct vswap_cluster *c)
 		c->state = VC_DEAD;
 		return true;
 	}
+	/* Only an owner allocates, so a PARTIAL cluster never fills up here. */
 	if (c->nr_used < VSWAP_CLUSTER_SLOTS && c->state == VC_FULL) {
 		list_add_tail(&c->list, &vswap_partial);
 		c->state = VC_PARTIAL;
-	} else if (c->nr_used == VSWAP_CLUSTER_SLOTS && c->state == VC_PARTIAL) {
-		list_del_init(&c->list);
-		c->state = VC_FULL;
 	}
 	return false;
 }

@@ -547,8 +547,7 @@ static unsigned int nr_cases;
 
 static void add_case(const struct tcase *tc)
 {
-	if (!opt_only || !strcmp(opt_only, tc->name))
-		cases[nr_cases++] = *tc;
+	cases[nr_cases++] = *tc;
 }
 
 /*
@@ -572,6 +571,16 @@ static void add_mthp_cases(void)
 		snprintf(tc.name, sizeof(tc.name), "mthp_%lukB", tc.kb);
 		add_case(&tc);
 	}
+}
+
+static const char *case_name(unsigned int i)
+{
+	return cases[i].name;
+}
+
+static int case_fn(unsigned int i)
+{
+	return cases[i].fn(&cases[i]);
 }
 
 static void usage(FILE *f)
@@ -604,8 +613,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int i;
-	double start;
-	int c, ret;
+	int c;
 
 	common_opts_init(&opt);
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "l:r:o:a",
@@ -641,22 +649,9 @@ int main(int argc, char **argv)
 		return KSFT_FAIL;
 	}
 
-	ksft_print_header();
 	for (i = 0; i < ARRAY_SIZE(fixed_cases); i++)
 		add_case(&fixed_cases[i]);
 	find_thp_sizes();
 	add_mthp_cases();
-	if (!nr_cases)
-		ksft_exit_fail_msg("no case named '%s'\n", opt_only);
-	ksft_set_plan(nr_cases);
-	ksft_print_msg("pattern %s, seed %llu%s\n", pattern_name(opt.pattern),
-		       (unsigned long long)opt.seed,
-		       opt_corrupt ? ", corrupting data on purpose" : "");
-	for (i = 0; i < nr_cases; i++) {
-		start = now_sec();
-		ret = cases[i].fn(&cases[i]);
-		ksft_print_msg("%s: %.1f s\n", cases[i].name, now_sec() - start);
-		ksft_test_result_report(ret, "%s\n", cases[i].name);
-	}
-	ksft_finished();
+	run_cases(nr_cases, case_name, case_fn, opt_only, &opt);
 }

@@ -13,7 +13,6 @@
 #endif
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/wait.h>
 
 #include "kselftest.h"
@@ -198,6 +197,16 @@ static const struct {
 	{ "zswap_max",	test_zswap_max },
 };
 
+static const char *case_name(unsigned int i)
+{
+	return cases[i].name;
+}
+
+static int case_fn(unsigned int i)
+{
+	return cases[i].fn();
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -224,9 +233,7 @@ int main(int argc, char **argv)
 		{ "only",	required_argument,	NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	unsigned int i, n = 0;
-	double start;
-	int c, ret;
+	int c;
 
 	common_opts_init(&opt);
 	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "l:w:z:o:",
@@ -259,22 +266,5 @@ int main(int argc, char **argv)
 		return KSFT_FAIL;
 	}
 
-	ksft_print_header();
-	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		n += !opt_only || !strcmp(opt_only, cases[i].name);
-	if (!n)
-		ksft_exit_fail_msg("no case named '%s'\n", opt_only);
-	ksft_set_plan(n);
-	ksft_print_msg("pattern %s, seed %llu%s\n", pattern_name(opt.pattern),
-		       (unsigned long long)opt.seed,
-		       opt_corrupt ? ", corrupting data on purpose" : "");
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		if (opt_only && strcmp(opt_only, cases[i].name))
-			continue;
-		start = now_sec();
-		ret = cases[i].fn();
-		ksft_print_msg("%s: %.1f s\n", cases[i].name, now_sec() - start);
-		ksft_test_result_report(ret, "%s\n", cases[i].name);
-	}
-	ksft_finished();
+	run_cases(ARRAY_SIZE(cases), case_name, case_fn, opt_only, &opt);
 }

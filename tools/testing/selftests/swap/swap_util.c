@@ -84,6 +84,39 @@ const char *pattern_name(enum pattern p)
 	return pattern_names[p];
 }
 
+void common_opts_print(const struct common_opts *o)
+{
+	ksft_print_msg("pattern %s, seed %llu%s\n", pattern_name(o->pattern),
+		       (unsigned long long)o->seed,
+		       opt_corrupt ? ", corrupting data on purpose" : "");
+}
+
+void run_cases(unsigned int nr, const char *(*name)(unsigned int i),
+	       int (*run)(unsigned int i), const char *only,
+	       const struct common_opts *o)
+{
+	unsigned int i, n = 0;
+	double start;
+	int ret;
+
+	for (i = 0; i < nr; i++)
+		n += !only || !strcmp(only, name(i));
+	ksft_print_header();
+	if (!n)
+		ksft_exit_fail_msg("no case named '%s'\n", only);
+	ksft_set_plan(n);
+	common_opts_print(o);
+	for (i = 0; i < nr; i++) {
+		if (only && strcmp(only, name(i)))
+			continue;
+		start = now_sec();
+		ret = run(i);
+		ksft_print_msg("%s: %.1f s\n", name(i), now_sec() - start);
+		ksft_test_result_report(ret, "%s\n", name(i));
+	}
+	ksft_finished();
+}
+
 double now_sec(void)
 {
 	struct timespec ts;

@@ -63,6 +63,16 @@ bool common_opt(struct common_opts *o, int c, const char *arg);
 /* Parse a MiB count for option @name; exits on error. */
 size_t parse_mib(const char *name, const char *arg);
 const char *pattern_name(enum pattern p);
+/* Print the pattern and seed in use. */
+void common_opts_print(const struct common_opts *o);
+/*
+ * Print the TAP header and plan, run and report case 0..@nr-1 if @only is
+ * NULL or names it (fail if none does), then exit as ksft_finished().
+ */
+__noreturn void run_cases(unsigned int nr,
+			  const char *(*name)(unsigned int i),
+			  int (*run)(unsigned int i), const char *only,
+			  const struct common_opts *o);
 
 size_t page_size(void);
 /* CLOCK_MONOTONIC in seconds */

@@ -191,9 +191,7 @@ int main(int argc, char **argv)
 
 	ksft_print_header();
 	ksft_set_plan(1);
-	ksft_print_msg("pattern %s, seed %llu%s\n", pattern_name(opt.pattern),
-		       (unsigned long long)opt.seed,
-		       opt_corrupt ? ", corrupting data on purpose" : "");
+	common_opts_print(&opt);
 	ksft_test_result_report(swapoff_during_read(), "swapoff_during_read\n");
 	ksft_finished();
 }
