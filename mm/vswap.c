@@ -48,6 +48,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/vmstat.h>
 #include <linux/vswap.h>
 #include <linux/xarray.h>
 
@@ -303,6 +304,7 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 	spin_unlock(&c->lock);
 	local_unlock(&vswap_pcp.lock);
 	atomic_long_add(nr, &vswap_nr_used);
+	count_vm_events(VSWAP_ALLOC, nr);
 	return 0;
 }
 
@@ -397,6 +399,7 @@ static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 		while (nback)
 			vswap_release_backend(backend[--nback]);
 		atomic_long_sub(freed, &vswap_nr_used);
+		count_vm_events(VSWAP_FREE, freed);
 	}
 	rcu_read_unlock();
 }

@@ -10,12 +10,23 @@
 #include <linux/prandom.h>
 #include <linux/sort.h>
 
+static unsigned long vswap_test_event(enum vm_event_item item)
+{
+	unsigned long ev[NR_VM_EVENT_ITEMS];
+
+	all_vm_events(ev);
+	return ev[item];
+}
+
 /* A slot's whole life: allocated for a folio, mapped, swapped in, freed. */
 static void vswap_test_lifetime(struct kunit *test)
 {
 	unsigned long base = vswap_slots_in_use(), v;
+	unsigned long allocs = vswap_test_event(VSWAP_ALLOC);
+	unsigned long frees = vswap_test_event(VSWAP_FREE);
 
 	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 7, &v), 0);
+	KUNIT_EXPECT_EQ(test, vswap_test_event(VSWAP_ALLOC), allocs + 1);
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base + 1);
 	KUNIT_EXPECT_EQ(test, vswap_count(v), 0);
 	KUNIT_EXPECT_EQ(test, vswap_memcg_id(v), 7);
@@ -38,6 +49,7 @@ static void vswap_test_lifetime(struct kunit *test)
 	vswap_cache_put(v, 1);
 
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+	KUNIT_EXPECT_EQ(test, vswap_test_event(VSWAP_FREE), frees + 1);
 	KUNIT_EXPECT_EQ(test, vswap_dup(v), -ENOENT);
 	KUNIT_EXPECT_EQ(test, vswap_cache_get(v, 1), -ENOENT);
 	KUNIT_EXPECT_EQ(test, vswap_memcg_id(v), 0);

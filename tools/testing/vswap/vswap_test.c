@@ -12,6 +12,7 @@
 #include "../../../mm/vswap.c"
 
 unsigned long vt_warnings;
+unsigned long vt_events[NR_VM_EVENT_ITEMS];
 unsigned int vt_nr_cpus = 8;
 unsigned long vt_totalram_pages = 1UL << 18;	/* 1 GiB: 1024 clusters */
 
@@ -217,7 +218,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vt_nr_cpus = threads;
-	printf("TAP version 13\n1..5\n");
+	printf("TAP version 13\n1..6\n");
 	vt_init();
 
 	check(!vswap_alloc(3, 9, &v) && !(v & 7) && vswap_memcg_id(v + 7) == 9 &&
@@ -238,6 +239,9 @@ int main(int argc, char **argv)
 	check(!errors, "every count, claim and memcg id was as its owner left it");
 	check(vswap_slots_in_use() == 0 && clusters_consistent(),
 	      "all slots freed; cluster bookkeeping matches the descriptors");
+	check(vt_events[VSWAP_ALLOC] > rounds &&
+	      vt_events[VSWAP_ALLOC] == vt_events[VSWAP_FREE],
+	      "vswap_alloc and vswap_free events balance");
 	check(!vt_warnings, "no warnings");
 	vt_rcu_barrier();
 	printf("# %u threads x %u rounds\n", threads, rounds);
