@@ -9,7 +9,7 @@ ROUNDS ?= 3
 	check-base bench clean
 
 help:
-	@sed -n '/^## /s/^## //p' README.md
+	@sed -n 's/^## \([a-z-]*  \)/\1/p' README.md
 
 deps:
 	@$(H)/deps.sh
