@@ -13,7 +13,6 @@ guest program that was running, from the markers the guest writes to
 usage: vm.py run --kernel BZIMAGE --initrd CPIO --suite NAME --out DIR
                  [--mem SIZE] [--disk SIZE] [--timeout SEC]
                  [--expect-fail REGEX] [--show] [--verbose]
-       vm.py probe-kvm --kernel BZIMAGE --initrd CPIO --out DIR
        vm.py summary DIR...   (count the results of earlier runs)
        vm.py host --name NAME --out DIR -- CMD...   (a host-side TAP program)
 """
@@ -377,7 +376,7 @@ def main():
         h.add_argument('--out', required=True)
         return cmd_host(h.parse_args(sys.argv[2:i]), sys.argv[i + 1:])
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('command', choices=['run', 'probe-kvm'])
+    p.add_argument('command', choices=['run'])
     p.add_argument('--kernel', required=True)
     p.add_argument('--initrd', required=True)
     p.add_argument('--out', required=True)
@@ -394,9 +393,6 @@ def main():
                    help='list every result, not one line a program')
     a = p.parse_args()
     a.disk_bytes = size_bytes(a.disk)
-    if a.command == 'probe-kvm':
-        print(choose_accel(a))
-        return 0
     return cmd_run(a)
 
 

@@ -32,10 +32,7 @@ typedef unsigned int gfp_t;
 #define __read_mostly
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ALIGN(x, a)		(((x) + (a) - 1) / (a) * (a))
-#define BITS_PER_LONG		(8 * sizeof(long))
-#define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 #define max(a, b)		((a) > (b) ? (a) : (b))
-#define min(a, b)		((a) < (b) ? (a) : (b))
 #define container_of(p, type, member) \
 	((type *)((char *)(p) - offsetof(type, member)))
 
