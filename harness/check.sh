@@ -25,11 +25,11 @@ obj=$("$TOP/harness/test-kernel.sh" "$what")
 "$TOP/harness/initramfs.sh" "$obj" "$BUILD/guest/initramfs.cpio.gz"
 
 runs=()
-vm() {		# vm NAME ARGS...: one boot, judged; failures are counted later
+vm() {		# vm NAME SUITE ARGS...: boot $obj, run SUITE, judged as NAME
 	runs+=("$logs/$1")
 	"$TOP/harness/vm.py" run --kernel "$obj/arch/x86/boot/bzImage" \
-		--initrd "$BUILD/guest/initramfs.cpio.gz" --suite "$1" --out "$logs/$1" \
-		"${@:2}" || true
+		--initrd "$BUILD/guest/initramfs.cpio.gz" --suite "$2" --out "$logs/$1" \
+		"${@:3}" || true
 }
 host() {	# host NAME CMD...: a TAP program run here, judged the same way
 	runs+=("$logs/$1")
@@ -42,12 +42,17 @@ host vswap-tsan env TSAN_OPTIONS=halt_on_error=1 "$BUILD/vswap-test/vswap_test_t
 host vswap-asan env ASAN_OPTIONS=detect_leaks=0 "$BUILD/vswap-test/vswap_test_asan"
 
 start=$(date +%s)
-vm check --mem 1G --timeout 2700
+vm check check --mem 1G --timeout 2700
 # Harness self-tests: each run must fail, and for the reason named.
-vm selftest-corrupt --timeout 300 --expect-fail 'disk/swap_integrity: pageout'
-vm selftest-warn --timeout 300 --expect-fail 'kernel report .*(WARNING|cut here)'
-vm selftest-panic --timeout 300 --expect-fail 'kernel report .*Kernel panic'
-vm selftest-hang --timeout 30 --expect-fail 'timed out'
+vm selftest-corrupt selftest-corrupt --timeout 300 --expect-fail 'disk/swap_integrity: pageout'
+vm selftest-warn selftest-warn --timeout 300 --expect-fail 'kernel report .*(WARNING|cut here)'
+vm selftest-panic selftest-panic --timeout 300 --expect-fail 'kernel report .*Kernel panic'
+vm selftest-hang selftest-hang --timeout 30 --expect-fail 'timed out'
+# The patched tree with CONFIG_VIRTUAL_SWAP=n: the whole suite again.
+if [ "$what" = patched ]; then
+	obj=$("$TOP/harness/test-kernel.sh" novswap)
+	vm check-novswap check --mem 1G --timeout 2700
+fi
 echo "guest runs took $(( $(date +%s) - start )) s"
 counted=1
 exec "$TOP/harness/vm.py" summary "${runs[@]}"

@@ -2,16 +2,21 @@
 # Build the test kernel of the patched tree or of the pristine base, with
 # the fragments each one takes, and print the object directory.
 #
-# Usage: harness/test-kernel.sh [patched|base]
+# Usage: harness/test-kernel.sh [patched|novswap|base]
+#   patched  the patched tree with CONFIG_VIRTUAL_SWAP=y
+#   novswap  the patched tree with CONFIG_VIRTUAL_SWAP=n
+#   base     the pristine base
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 frags=("$TOP/configs/base.config" "$TOP/configs/test.config")
+obj=test
 case "${1:-patched}" in
 patched) src=$SRC frags+=("$TOP/configs/vswap.config");;
+novswap) src=$SRC obj=test-novswap frags+=("$TOP/configs/novswap.config");;
 base) src=$BASE_SRC;;
-*) die "usage: $0 [patched|base]";;
+*) die "usage: $0 [patched|novswap|base]";;
 esac
-obj=$(dirname "$src")/obj/test
+obj=$(dirname "$src")/obj/$obj
 "$TOP/harness/build-kernel.sh" "$src" "$obj" "${frags[@]}" >&2
 echo "$obj"

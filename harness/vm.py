@@ -326,13 +326,17 @@ def cmd_summary(dirs):
     for d in dirs:
         try:
             with open(os.path.join(d, 'summary.json')) as f:
-                results = json.load(f)['results']
-        except (OSError, ValueError):
-            results = [(f'run {d}', 'fail', 'left no summary')]
+                data = json.load(f)
+            results = data['results']
+        except (OSError, ValueError, KeyError):
+            data, results = {}, [(f'run {d}', 'fail', 'left no summary')]
+        # A suite run twice (two kernels) is told apart by its run name.
+        run = os.path.basename(d.rstrip('/'))
+        tag = '' if data.get('suite') in (None, run, 'host/' + run) else run + ': '
         for name, st, detail in results:
             counts[st] += 1
             if st == 'fail':
-                print(f'FAILED: {name} {detail}'.rstrip())
+                print(f'FAILED: {tag}{name} {detail}'.rstrip())
     print(f"{counts['pass']} passed, {counts['fail']} failed, "
           f"{counts['skip']} skipped")
     return 1 if counts['fail'] else 0

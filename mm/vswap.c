@@ -96,6 +96,13 @@ static struct kmem_cache *vswap_cluster_cache;
 static unsigned int vswap_max_clusters __read_mostly;
 static atomic_long_t vswap_nr_used = ATOMIC_LONG_INIT(0);
 static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
+/* Slots in use by backend tag, for /sys/kernel/mm/vswap. */
+static atomic_long_t vswap_nr_backend[VSWAP_NR_BACKENDS];
+
+static inline void vswap_backend_count(unsigned long word, long nr)
+{
+	atomic_long_add(nr, &vswap_nr_backend[word & VSWAP_TAG_MASK]);
+}
 
 static_assert(sizeof(struct vswap_desc) == 16);
 static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
@@ -122,8 +129,9 @@ static struct vswap_cluster *vswap_cluster_new(void)
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->list);
 	c->state = VC_OWNED;
+	/* Cluster 0 is never used: no virtual entry has the value 0. */
 	err = xa_alloc(&vswap_clusters, &id, c,
-		       XA_LIMIT(0, READ_ONCE(vswap_max_clusters) - 1), VSWAP_GFP);
+		       XA_LIMIT(1, READ_ONCE(vswap_max_clusters)), VSWAP_GFP);
 	if (err) {
 		free_pages((unsigned long)c->desc, VSWAP_DESC_ORDER);
 		kmem_cache_free(vswap_cluster_cache, c);
@@ -304,6 +312,7 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 	spin_unlock(&c->lock);
 	local_unlock(&vswap_pcp.lock);
 	atomic_long_add(nr, &vswap_nr_used);
+	vswap_backend_count(VSWAP_FOLIO, nr);
 	count_vm_events(VSWAP_ALLOC, nr);
 	return 0;
 }
@@ -335,30 +344,25 @@ static inline struct vswap_desc *vswap_desc(struct vswap_cluster *c,
 	return &c->desc[vslot & (VSWAP_CLUSTER_SLOTS - 1)];
 }
 
-/* Release what a freed slot's backend word held. */
-static void vswap_release_backend(unsigned long word)
-{
-	switch (word & VSWAP_TAG_MASK) {
-	case VSWAP_NONE:
-	case VSWAP_ZERO:
-		break;
-	default:
-		WARN_ONCE(1, "vswap: freeing unknown backend %#lx\n", word);
-	}
-}
-
 #define VSWAP_RELEASE_BATCH	16
+
+struct vswap_freed {
+	unsigned long vslot;
+	unsigned long backend;
+	unsigned short memcg_id;
+};
 
 /*
  * Apply @op (1: a reference, VSWAP_CACHE: the cache claim) to the @nr slots
  * from @vslot, which are all in use and in one cluster, freeing those whose
- * count word drops to zero. Backends are released with no lock held, a
- * batch at a time.
+ * count word drops to zero. What a freed slot held (its backend, its memcg
+ * reference) is released by vswap_release() with no lock held, a batch at a
+ * time.
  */
 static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 {
-	unsigned long backend[VSWAP_RELEASE_BATCH];
-	unsigned int i = 0, freed, nback;
+	struct vswap_freed freed[VSWAP_RELEASE_BATCH];
+	unsigned int i = 0, nfreed;
 	struct vswap_cluster *c;
 	struct vswap_desc *d;
 	bool relink;
@@ -371,9 +375,9 @@ static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 		c = vswap_lock_cluster(vslot);
 		if (WARN_ON_ONCE(!c))
 			break;
-		freed = nback = 0;
+		nfreed = 0;
 		for (d = vswap_desc(c, vslot) + i;
-		     i < nr && nback < VSWAP_RELEASE_BATCH; i++, d++) {
+		     i < nr && nfreed < VSWAP_RELEASE_BATCH; i++, d++) {
 			unsigned int count = d->count;
 
 			if (WARN_ON_ONCE(op == VSWAP_CACHE ?
@@ -384,24 +388,43 @@ static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 			WRITE_ONCE(d->count, count);
 			if (count)
 				continue;
-			if (d->backend)
-				backend[nback++] = d->backend;
+			freed[nfreed].vslot = vslot + i;
+			freed[nfreed].backend = d->backend;
+			freed[nfreed].memcg_id = d->memcg_id;
+			nfreed++;
 			WRITE_ONCE(d->backend, 0);
 			WRITE_ONCE(d->memcg_id, 0);
-			freed++;
 		}
-		c->nr_used -= freed;
-		relink = freed && (c->state == VC_FULL ||
-				   (c->state == VC_PARTIAL && !c->nr_used));
+		c->nr_used -= nfreed;
+		relink = nfreed && (c->state == VC_FULL ||
+				    (c->state == VC_PARTIAL && !c->nr_used));
 		spin_unlock(&c->lock);
 		if (relink)
 			vswap_cluster_relink(c);
-		while (nback)
-			vswap_release_backend(backend[--nback]);
-		atomic_long_sub(freed, &vswap_nr_used);
-		count_vm_events(VSWAP_FREE, freed);
+		atomic_long_sub(nfreed, &vswap_nr_used);
+		count_vm_events(VSWAP_FREE, nfreed);
+		while (nfreed--) {
+			struct vswap_freed *f = &freed[nfreed];
+
+			vswap_backend_count(f->backend, -1);
+			vswap_release(f->vslot, f->backend, f->memcg_id);
+		}
 	}
 	rcu_read_unlock();
+}
+
+/* vswap_drop() over a range that may span clusters. */
+static void vswap_drop_range(unsigned long vslot, unsigned int nr,
+			     unsigned int op)
+{
+	while (nr) {
+		unsigned int n = min(nr, VSWAP_CLUSTER_SLOTS -
+				     (unsigned int)(vslot & (VSWAP_CLUSTER_SLOTS - 1)));
+
+		vswap_drop(vslot, n, op);
+		vslot += n;
+		nr -= n;
+	}
 }
 
 /**
@@ -432,7 +455,7 @@ int vswap_dup(unsigned long vslot)
 
 /**
  * vswap_put - drop one reference from each of @nr slots
- * @vslot: the first slot; all @nr are in one cluster
+ * @vslot: the first slot
  * @nr: number of slots
  *
  * A slot left with no reference and no swap-cache folio is freed, and its
@@ -442,7 +465,7 @@ int vswap_dup(unsigned long vslot)
  */
 void vswap_put(unsigned long vslot, unsigned int nr)
 {
-	vswap_drop(vslot, nr, 1);
+	vswap_drop_range(vslot, nr, 1);
 }
 
 /**
@@ -485,7 +508,7 @@ int vswap_cache_get(unsigned long vslot, unsigned int nr)
 
 /**
  * vswap_cache_put - release the swap cache claim on @nr slots
- * @vslot: the first slot; all @nr are in one cluster
+ * @vslot: the first slot
  * @nr: number of slots
  *
  * A slot left with no reference is freed, and its backend released.
@@ -494,7 +517,31 @@ int vswap_cache_get(unsigned long vslot, unsigned int nr)
  */
 void vswap_cache_put(unsigned long vslot, unsigned int nr)
 {
-	vswap_drop(vslot, nr, VSWAP_CACHE);
+	vswap_drop_range(vslot, nr, VSWAP_CACHE);
+}
+
+/**
+ * vswap_cache_only - do @nr slots have no reference but the swap cache?
+ * @vslot: the first slot; all @nr are in one cluster
+ * @nr: number of slots
+ *
+ * Context: any context.
+ * Return: true if each count word is exactly VSWAP_CACHE.
+ */
+bool vswap_cache_only(unsigned long vslot, unsigned int nr)
+{
+	struct vswap_cluster *c = vswap_lock_cluster(vslot);
+	struct vswap_desc *d;
+	unsigned int i;
+	bool ret = true;
+
+	if (!c)
+		return false;
+	d = vswap_desc(c, vslot);
+	for (i = 0; i < nr && ret; i++)
+		ret = d[i].count == VSWAP_CACHE;
+	spin_unlock(&c->lock);
+	return ret;
 }
 
 /**
@@ -518,6 +565,8 @@ unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
 	old = d->backend;
 	WRITE_ONCE(d->backend, word);
 	spin_unlock(&c->lock);
+	vswap_backend_count(old, -1);
+	vswap_backend_count(word, 1);
 	return old;
 }
 
@@ -548,12 +597,24 @@ unsigned int vswap_count(unsigned long vslot)
 }
 
 /**
+ * vswap_cache_claimed - is a slot's swap cache claimed?
+ * @vslot: the slot
+ *
+ * Context: any context; lock-free, so only a snapshot.
+ * Return: true if VSWAP_CACHE is set.
+ */
+bool vswap_cache_claimed(unsigned long vslot)
+{
+	return vswap_read(vslot, count) & VSWAP_CACHE;
+}
+
+/**
  * vswap_backend - where a slot's data is
  * @vslot: the slot
  *
  * Context: any context; lock-free, so only a snapshot unless the caller
  * holds the slot's VSWAP_CACHE.
- * Return: the backend word; VSWAP_NONE (0) for a free slot.
+ * Return: the backend word; VSWAP_FOLIO (0) for a free slot.
  */
 unsigned long vswap_backend(unsigned long vslot)
 {
@@ -582,15 +643,50 @@ unsigned long vswap_slots_in_use(void)
 	return atomic_long_read(&vswap_nr_used);
 }
 
-static int __init vswap_init(void)
+/**
+ * vswap_max_slots - size of the virtual slot number space
+ *
+ * Return: one more than the highest slot number vswap_alloc() can return.
+ */
+unsigned long vswap_max_slots(void)
+{
+	return ((unsigned long)READ_ONCE(vswap_max_clusters) + 1) <<
+		VSWAP_CLUSTER_SHIFT;
+}
+
+/**
+ * vswap_backend_slots - slots in use whose data is in a given backend
+ * @tag: an enum vswap_backend tag
+ *
+ * Return: the number of slots.
+ */
+unsigned long vswap_backend_slots(unsigned int tag)
+{
+	return max(atomic_long_read(&vswap_nr_backend[tag]), 0L);
+}
+
+/**
+ * vswap_metadata_bytes - memory the slot table uses now
+ *
+ * Return: bytes of descriptors and cluster headers.
+ */
+unsigned long vswap_metadata_bytes(void)
+{
+	return atomic_read(&vswap_nr_clusters) *
+		((PAGE_SIZE << VSWAP_DESC_ORDER) + sizeof(struct vswap_cluster));
+}
+
+/**
+ * vswap_table_init - set up the slot table
+ *
+ * The virtual space is bounded by twice the RAM in pages.
+ */
+void __init vswap_table_init(void)
 {
 	vswap_cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_PANIC);
-	/* Twice the RAM in pages: a bound, and a meaningful one. */
 	vswap_max_clusters = max(2 * totalram_pages() / VSWAP_CLUSTER_SLOTS,
 				 64UL);
-	return 0;
 }
-subsys_initcall(vswap_init);
 
 #ifdef CONFIG_VIRTUAL_SWAP_KUNIT_TEST
 #include "vswap_kunit.h"

@@ -10,6 +10,12 @@
 #include <linux/prandom.h>
 #include <linux/sort.h>
 
+/*
+ * Freed slots unpin their memcg id: the tests use ids no memcg has, so the
+ * unpin finds nothing to drop.
+ */
+#define VSWAP_TEST_MEMCG(n)	(0xff00 + (n))
+
 static unsigned long vswap_test_event(enum vm_event_item item)
 {
 	unsigned long ev[NR_VM_EVENT_ITEMS];
@@ -25,11 +31,11 @@ static void vswap_test_lifetime(struct kunit *test)
 	unsigned long allocs = vswap_test_event(VSWAP_ALLOC);
 	unsigned long frees = vswap_test_event(VSWAP_FREE);
 
-	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 7, &v), 0);
+	KUNIT_ASSERT_EQ(test, vswap_alloc(0, VSWAP_TEST_MEMCG(7), &v), 0);
 	KUNIT_EXPECT_EQ(test, vswap_test_event(VSWAP_ALLOC), allocs + 1);
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base + 1);
 	KUNIT_EXPECT_EQ(test, vswap_count(v), 0);
-	KUNIT_EXPECT_EQ(test, vswap_memcg_id(v), 7);
+	KUNIT_EXPECT_EQ(test, vswap_memcg_id(v), VSWAP_TEST_MEMCG(7));
 	KUNIT_EXPECT_EQ(test, vswap_cache_get(v, 1), -EEXIST);
 
 	/* two PTEs take references, then reclaim drops the folio */
@@ -63,10 +69,11 @@ static void vswap_test_orders(struct kunit *test)
 	unsigned int o, p;
 
 	for (o = 0; o <= VSWAP_CLUSTER_SHIFT; o++) {
-		KUNIT_ASSERT_EQ(test, vswap_alloc(o, o, &v[o]), 0);
+		KUNIT_ASSERT_EQ(test, vswap_alloc(o, VSWAP_TEST_MEMCG(o), &v[o]), 0);
 		KUNIT_EXPECT_EQ(test, v[o] & ((1UL << o) - 1), 0);
 		KUNIT_EXPECT_EQ(test, vswap_cache_get(v[o], 1U << o), -EEXIST);
-		KUNIT_EXPECT_EQ(test, vswap_memcg_id(v[o] + (1UL << o) - 1), o);
+		KUNIT_EXPECT_EQ(test, vswap_memcg_id(v[o] + (1UL << o) - 1),
+				VSWAP_TEST_MEMCG(o));
 		total += 1UL << o;
 	}
 	for (o = 0; o <= VSWAP_CLUSTER_SHIFT; o++)
@@ -102,7 +109,7 @@ static void vswap_test_clusters(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, v);
 	KUNIT_ASSERT_NOT_NULL(test, sorted);
 	for (i = 0; i < n; i++) {
-		KUNIT_ASSERT_EQ(test, vswap_alloc(0, 1, &v[i]), 0);
+		KUNIT_ASSERT_EQ(test, vswap_alloc(0, VSWAP_TEST_MEMCG(1), &v[i]), 0);
 		KUNIT_ASSERT_EQ(test, vswap_dup(v[i]), 0);
 		vswap_cache_put(v[i], 1);
 	}
@@ -132,9 +139,9 @@ static void vswap_test_backend(struct kunit *test)
 	unsigned long base = vswap_slots_in_use(), v;
 
 	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 0, &v), 0);
-	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_NONE);
+	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_FOLIO);
 	/* swap-out finds a zero-filled folio */
-	KUNIT_EXPECT_EQ(test, vswap_set_backend(v, VSWAP_ZERO), VSWAP_NONE);
+	KUNIT_EXPECT_EQ(test, vswap_set_backend(v, VSWAP_ZERO), VSWAP_FOLIO);
 	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);
 	vswap_cache_put(v, 1);
 	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_ZERO);
@@ -142,17 +149,17 @@ static void vswap_test_backend(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_ZERO);
 	/* swap-in fills the folio and the data now lives there */
 	KUNIT_EXPECT_EQ(test, vswap_cache_get(v, 1), 0);
-	KUNIT_EXPECT_EQ(test, vswap_set_backend(v, VSWAP_NONE), VSWAP_ZERO);
+	KUNIT_EXPECT_EQ(test, vswap_set_backend(v, VSWAP_FOLIO), VSWAP_ZERO);
 	vswap_put(v, 1);
 	vswap_put(v, 1);
 	vswap_cache_put(v, 1);
-	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_NONE);
+	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_FOLIO);
 
 	/* a slot freed while it still names a backend releases it */
 	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 0, &v), 0);
 	vswap_set_backend(v, VSWAP_ZERO);
 	vswap_cache_put(v, 1);
-	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_NONE);
+	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_FOLIO);
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
 }
 
@@ -165,7 +172,7 @@ static void vswap_test_limit(struct kunit *test)
 	int err = 0;
 
 	/* Clusters that already exist (owned by CPUs) may still be used. */
-	existing = kunit_kcalloc(test, BITS_TO_LONGS(saved), sizeof(long),
+	existing = kunit_kcalloc(test, BITS_TO_LONGS(saved + 1), sizeof(long),
 				 GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, existing);
 	xa_for_each(&vswap_clusters, id, entry)
@@ -181,7 +188,7 @@ static void vswap_test_limit(struct kunit *test)
 		if (err)
 			break;
 		id = v[n++] >> VSWAP_CLUSTER_SHIFT;
-		KUNIT_EXPECT_TRUE(test, id < limit || test_bit(id, existing));
+		KUNIT_EXPECT_TRUE(test, id <= limit || test_bit(id, existing));
 	}
 	KUNIT_EXPECT_EQ(test, err, -ENOSPC);
 	KUNIT_EXPECT_GE(test, n, 1U);
@@ -224,13 +231,13 @@ static void vswap_stress_writer(struct vswap_stress *s)
 			continue;
 		}
 		order[k] = prandom_u32_state(&rnd) % 4;
-		if (vswap_alloc(order[k], s->id, &live[k])) {
+		if (vswap_alloc(order[k], VSWAP_TEST_MEMCG(s->id), &live[k])) {
 			atomic_inc(s->errors);
 			continue;
 		}
 		for (j = 0; j < 1U << order[k]; j++) {
 			if (vswap_dup(live[k] + j) ||
-			    vswap_memcg_id(live[k] + j) != s->id)
+			    vswap_memcg_id(live[k] + j) != VSWAP_TEST_MEMCG(s->id))
 				atomic_inc(s->errors);
 		}
 		vswap_cache_put(live[k], 1U << order[k]);
@@ -248,8 +255,7 @@ static void vswap_stress_writer(struct vswap_stress *s)
 /* One reader: lock-free lookups of anything, racing with frees. */
 static void vswap_stress_reader(struct vswap_stress *s)
 {
-	unsigned long span = (unsigned long)READ_ONCE(vswap_max_clusters) *
-			     VSWAP_CLUSTER_SLOTS;
+	unsigned long span = vswap_max_slots();
 	unsigned long v = 0;
 
 	while (!READ_ONCE(*s->stop)) {

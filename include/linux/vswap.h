@@ -6,7 +6,9 @@
 #ifndef _LINUX_VSWAP_H
 #define _LINUX_VSWAP_H
 
-#include <linux/types.h>
+#include <linux/mm_types.h>
+#include <linux/swap.h>
+#include <linux/swapops.h>
 
 /* Slots are allocated, looked up and freed by cluster of this many. */
 #define VSWAP_CLUSTER_SHIFT	9
@@ -18,27 +20,99 @@
 
 /*
  * Where the data of a virtual slot is: the low bits of its backend word.
- * Backends whose word carries a payload (a zswap entry, a device slot) are
- * added with the code that stores to them.
+ * A PHYS word carries the device slot above the tag (vswap_phys_word()).
  */
 enum vswap_backend {
-	VSWAP_NONE = 0,		/* only in the swap-cache folio, if anywhere */
+	VSWAP_FOLIO = 0,	/* only in the swap-cache folio, if anywhere */
 	VSWAP_ZERO = 1,		/* a zero-filled page: nothing is stored */
+	VSWAP_ZSWAP = 2,	/* compressed in zswap, indexed by the slot */
+	VSWAP_PHYS = 3,		/* on a swap device slot */
+	VSWAP_NR_BACKENDS,
 	VSWAP_TAG_MASK = 7,
 };
 
+#define VSWAP_PHYS_TYPE_SHIFT	3
+#define VSWAP_PHYS_OFF_SHIFT	(VSWAP_PHYS_TYPE_SHIFT + MAX_SWAPFILES_SHIFT)
+
+static inline unsigned long vswap_phys_word(swp_entry_t slot)
+{
+	return swp_offset(slot) << VSWAP_PHYS_OFF_SHIFT |
+	       (unsigned long)swp_type(slot) << VSWAP_PHYS_TYPE_SHIFT |
+	       VSWAP_PHYS;
+}
+
+static inline swp_entry_t vswap_word_slot(unsigned long word)
+{
+	if ((word & VSWAP_TAG_MASK) != VSWAP_PHYS)
+		return (swp_entry_t){ 0 };
+	return swp_entry((word >> VSWAP_PHYS_TYPE_SHIFT) &
+			 ((1UL << MAX_SWAPFILES_SHIFT) - 1),
+			 word >> VSWAP_PHYS_OFF_SHIFT);
+}
+
+struct folio;
+struct swap_info_struct;
+
+swp_entry_t vswap_folio_alloc(struct folio *folio);
+
 #ifdef CONFIG_VIRTUAL_SWAP
+/* The swap type of every virtual entry; devices get the types above it. */
+#define VSWAP_TYPE		0
+
+static inline bool is_vswap_entry(swp_entry_t entry)
+{
+	return swp_type(entry) == VSWAP_TYPE;
+}
+
+/* The slot table (mm/vswap.c) */
+void vswap_table_init(void);
 int vswap_alloc(unsigned int order, unsigned short memcg_id,
 		unsigned long *vslot);
 int vswap_dup(unsigned long vslot);
 void vswap_put(unsigned long vslot, unsigned int nr);
 int vswap_cache_get(unsigned long vslot, unsigned int nr);
 void vswap_cache_put(unsigned long vslot, unsigned int nr);
+bool vswap_cache_only(unsigned long vslot, unsigned int nr);
+bool vswap_cache_claimed(unsigned long vslot);
 unsigned int vswap_count(unsigned long vslot);
 unsigned long vswap_backend(unsigned long vslot);
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word);
 unsigned short vswap_memcg_id(unsigned long vslot);
 unsigned long vswap_slots_in_use(void);
+unsigned long vswap_max_slots(void);
+unsigned long vswap_backend_slots(unsigned int tag);
+unsigned long vswap_metadata_bytes(void);
+
+/* The swap layer over it (mm/vswap_io.c) */
+void vswap_release(unsigned long vslot, unsigned long backend,
+		   unsigned short memcg_id);
+void vswap_folio_set_backend(struct folio *folio, unsigned long word);
+swp_entry_t vswap_folio_slot(struct folio *folio);
+swp_entry_t vswap_slot_reserve(struct folio *folio);
+void vswap_slot_cancel(struct folio *folio, swp_entry_t slot);
+void vswap_slot_commit(struct folio *folio, swp_entry_t slot);
+int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
+int vswap_unuse(struct swap_info_struct *si);
+long vswap_nr_swappable(void);
+#else
+static inline bool is_vswap_entry(swp_entry_t entry)
+{
+	return false;
+}
+
+/* Without virtual swap a folio's swap entry is its device slot. */
+static inline swp_entry_t vswap_slot_reserve(struct folio *folio)
+{
+	return folio->swap;
+}
+
+static inline void vswap_slot_cancel(struct folio *folio, swp_entry_t slot)
+{
+}
+
+static inline void vswap_slot_commit(struct folio *folio, swp_entry_t slot)
+{
+}
 #endif /* CONFIG_VIRTUAL_SWAP */
 
 #endif /* _LINUX_VSWAP_H */

@@ -16,6 +16,40 @@ unsigned long vt_events[NR_VM_EVENT_ITEMS];
 unsigned int vt_nr_cpus = 8;
 unsigned long vt_totalram_pages = 1UL << 18;	/* 1 GiB: 1024 clusters */
 
+/*
+ * Device slots are played by numbers handed out once each; every one must
+ * come back exactly once: from vswap_set_backend() to the caller that
+ * replaced it, or to vswap_release() when its virtual slot is freed.
+ */
+#define VT_PHYS_MAX	(1UL << 22)
+static unsigned long vt_phys_next;
+static unsigned char vt_phys_back[VT_PHYS_MAX];
+static unsigned long vt_phys_twice, vt_releases;
+
+static unsigned long vt_phys_new(void)
+{
+	unsigned long n = __atomic_fetch_add(&vt_phys_next, 1, __ATOMIC_RELAXED);
+
+	return vswap_phys_word(swp_entry(1, n % VT_PHYS_MAX));
+}
+
+static void vt_phys_return(unsigned long word)
+{
+	unsigned long n = swp_offset(vswap_word_slot(word));
+
+	if (__atomic_fetch_add(&vt_phys_back[n], 1, __ATOMIC_RELAXED))
+		__atomic_add_fetch(&vt_phys_twice, 1, __ATOMIC_RELAXED);
+}
+
+/* Stands in for mm/vswap_io.c: what a freed slot held goes back. */
+void vswap_release(unsigned long vslot, unsigned long backend,
+		   unsigned short memcg_id)
+{
+	__atomic_add_fetch(&vt_releases, 1, __ATOMIC_RELAXED);
+	if ((backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
+		vt_phys_return(backend);
+}
+
 static pthread_mutex_t vt_rcu_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rcu_head *vt_rcu_pending;
 
@@ -95,7 +129,7 @@ static bool handoff_swap(unsigned int cell, unsigned long *v,
 /* Fork, fault, reclaim and zap, as the swap paths will drive the table. */
 static void *writer(void *arg)
 {
-	unsigned long live[LIVE] = { 0 }, v;
+	unsigned long live[LIVE] = { 0 }, v, w;
 	unsigned int order[LIVE], refs[LIVE], id = (uintptr_t)arg, r, k, j;
 	uint32_t rnd = id * 2654435761u + 1;
 
@@ -115,8 +149,19 @@ static void *writer(void *arg)
 			if (vswap_cache_get(v, 1U << order[k]) ||
 			    vswap_count(v) != refs[k])
 				__atomic_add_fetch(&errors, 1, __ATOMIC_RELAXED);
-			vswap_set_backend(v, xorshift(&rnd) % 2 ? VSWAP_ZERO :
-					  VSWAP_NONE);
+			switch (xorshift(&rnd) % 3) {
+			case 0:
+				w = VSWAP_ZERO;
+				break;
+			case 1:
+				w = VSWAP_FOLIO;
+				break;
+			default:
+				w = vt_phys_new();
+			}
+			w = vswap_set_backend(v, w);
+			if ((w & VSWAP_TAG_MASK) == VSWAP_PHYS)
+				vt_phys_return(w);
 			vswap_cache_put(v, 1U << order[k]);
 		} else if (live[k]) {
 			for (j = 0; j < refs[k]; j++)	/* process exits */
@@ -218,8 +263,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	vt_nr_cpus = threads;
-	printf("TAP version 13\n1..6\n");
-	vt_init();
+	printf("TAP version 13\n1..8\n");
+	vswap_table_init();
 
 	check(!vswap_alloc(3, 9, &v) && !(v & 7) && vswap_memcg_id(v + 7) == 9 &&
 	      vswap_cache_get(v, 8) == -EEXIST, "alloc gives aligned, claimed slots");
@@ -242,6 +287,19 @@ int main(int argc, char **argv)
 	check(vt_events[VSWAP_ALLOC] > rounds &&
 	      vt_events[VSWAP_ALLOC] == vt_events[VSWAP_FREE],
 	      "vswap_alloc and vswap_free events balance");
+	{
+		unsigned long n, back = 0, t;
+
+		for (n = 0; n < vt_phys_next && n < VT_PHYS_MAX; n++)
+			back += vt_phys_back[n] != 0;
+		check(vt_phys_next > 0 && vt_phys_next < VT_PHYS_MAX &&
+		      back == vt_phys_next && !vt_phys_twice &&
+		      vt_releases == vt_events[VSWAP_FREE],
+		      "every device slot came back exactly once, every freed slot was released");
+		for (t = 0, n = 0; t < VSWAP_NR_BACKENDS; t++)
+			n += vswap_backend_slots(t);
+		check(n == 0, "slots per backend all back to zero");
+	}
 	check(!vt_warnings, "no warnings");
 	vt_rcu_barrier();
 	printf("# %u threads x %u rounds\n", threads, rounds);

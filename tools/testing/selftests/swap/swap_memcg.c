@@ -4,7 +4,9 @@
  *
  * swap_max: memory.swap.max bounds a cgroup's swap usage; a workload that
  * fits in memory.max + memory.swap.max runs and verifies, a larger one is
- * OOM-killed.
+ * OOM-killed. With virtual swap (/sys/kernel/mm/vswap) memory.swap.max
+ * counts device slots only: then, with zswap on and data it compresses,
+ * the larger workload must run and verify too, using no device slot.
  * zswap_max: memory.zswap.max bounds a cgroup's compressed pool usage while
  * the overflow goes to the swap device.
  */
@@ -12,6 +14,7 @@
 #define _GNU_SOURCE
 #endif
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <sys/wait.h>
 
@@ -26,6 +29,17 @@ static size_t opt_limit = 32 * MiB;
 static size_t opt_swap_max = 32 * MiB;
 static size_t opt_zswap_max = 1 * MiB;
 static const char *opt_only;
+
+/* Does zswap take pages without charging memory.swap.*? */
+static bool zswap_outside_swap_max(void)
+{
+	char buf[8] = "";
+
+	if (access("/sys/kernel/mm/vswap", F_OK) || opt.pattern == PAT_RANDOM)
+		return false;
+	read_str("/sys/module/zswap/parameters/enabled", buf, sizeof(buf));
+	return buf[0] == 'Y';
+}
 
 /* A fresh cgroup with memory.max = --limit and @file = @val. */
 static int limited_cgroup(char *cg, size_t len, const char *tag,
@@ -81,13 +95,51 @@ static int swap_max_fits(void)
 			       what);
 		ret = KSFT_FAIL;
 	}
-	if (!peak) {
+	if (zswap_outside_swap_max() && peak) {
+		ksft_print_msg("%s: virtual swap: zswap pages were charged to memory.swap\n",
+			       what);
+		ret = KSFT_FAIL;
+	} else if (!zswap_outside_swap_max() && !peak) {
 		ksft_print_msg("%s: the cgroup never used swap\n", what);
 		ret = KSFT_FAIL;
 	}
 	if (!swapped_out(what, &before, &after))
 		ret = KSFT_FAIL;
 	cg_destroy(cg);
+	return ret;
+}
+
+/*
+ * Virtual swap and zswap on: zswap is not limited by memory.swap.max, so a
+ * child needing more than memory.max + memory.swap.max runs, and takes no
+ * device slot.
+ */
+static int swap_max_zswap(void)
+{
+	struct fill_job job = {
+		opt_limit + 2 * opt_swap_max, opt.pattern, opt.seed, 1
+	};
+	const char *what = "swap_max: oversized child, zswap";
+	uint64_t peak = 0;
+	char cg[PATH_MAX];
+	int ret;
+
+	ksft_print_msg("%s: %zu MiB, must run in zswap, no device slot\n",
+		       what, job.size / MiB);
+	if (limited_cgroup(cg, sizeof(cg), "swap_max_zswap", "memory.swap.max",
+			   opt_swap_max))
+		return KSFT_FAIL;
+	ret = child_result(what, wait_child(run_child(cg, fill_verify_child,
+						      &job),
+					    NULL, NULL, NULL));
+	cg_print_stats(what, cg);
+	cg_read(cg, "memory.swap.peak", &peak);
+	cg_destroy(cg);
+	if (peak) {
+		ksft_print_msg("%s: memory.swap.peak %llu, want 0\n", what,
+			       (unsigned long long)peak);
+		ret = KSFT_FAIL;
+	}
 	return ret;
 }
 
@@ -129,7 +181,7 @@ static int swap_max_ooms(void)
 static int test_swap_max(void)
 {
 	int fits = swap_max_fits();
-	int ooms = swap_max_ooms();
+	int ooms = zswap_outside_swap_max() ? swap_max_zswap() : swap_max_ooms();
 
 	return fits == KSFT_PASS && ooms == KSFT_PASS ? KSFT_PASS : KSFT_FAIL;
 }

@@ -28,6 +28,8 @@ typedef uint32_t u32;
 typedef uint64_t u64;
 typedef unsigned int gfp_t;
 
+#define CONFIG_VIRTUAL_SWAP 1
+#define min(a, b)	((a) < (b) ? (a) : (b))
 #define __init
 #define __read_mostly
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
@@ -155,6 +157,5 @@ static inline void *kmem_cache_zalloc(struct kmem_cache *kc, gfp_t gfp)
 }
 #define kmem_cache_free(kc, p)	free(p)
 
-#define subsys_initcall(fn)	int vt_init(void) { return fn(); }
 
 #endif

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Virtual swap space: the swap layer over the slot table of mm/vswap.c.
+ *
+ * With CONFIG_VIRTUAL_SWAP every swap entry that leaves the swap layer (page
+ * tables, shmem, folio->swap, the swap cache index) has type VSWAP_TYPE and
+ * names a virtual slot. Swap devices get the types above it; a slot on one
+ * is a "device slot" and appears only in a slot's backend word, in
+ * swapfile.c and in page_io.c.
+ *
+ * Swap-out: folio_alloc_swap() takes a virtual slot, uncharged. When the
+ * folio is written, swap_writepage() records where the data went: ZERO for
+ * a zero-filled page, ZSWAP when zswap took it, otherwise a device slot is
+ * allocated and charged to the memcg now (vswap_slot_reserve()), PHYS, and
+ * the IO starts. With no device slot to be had the folio stays resident.
+ *
+ * Swap-in: swap_read_folio() reads from what the backend word names; a zswap
+ * load into the swap cache leaves FOLIO (the folio is the only copy, and is
+ * dirty).
+ *
+ * zswap writeback takes a device slot the same way, under the slot's swap
+ * cache claim, so a racing swap-in waits on the folio (mm/zswap.c).
+ *
+ * Swapoff of a device reads each virtual slot it backs into the swap cache
+ * and leaves FOLIO: no page table is walked (vswap_unuse()).
+ *
+ * Locking: a slot's backend is read for IO and changed only by the holder of
+ * its swap cache claim (VSWAP_CACHE), which for everything here means: with
+ * the swap-cache folio locked. Device slots are allocated and freed with the
+ * swap device's own locks; none is taken under a vswap lock.
+ */
+#include <linux/memcontrol.h>
+#include <linux/mempolicy.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
+#include <linux/sysfs.h>
+#include <linux/swap.h>
+#include <linux/vswap.h>
+#include <linux/zswap.h>
+#include "swap.h"
+
+/**
+ * vswap_release - release what a freed virtual slot held
+ * @vslot: the slot, already free in the table
+ * @backend: its last backend word
+ * @memcg_id: its memcg id, pinned by vswap_folio_alloc()
+ *
+ * Called by the slot table once for every slot it frees, with no lock held.
+ */
+void vswap_release(unsigned long vslot, unsigned long backend,
+		   unsigned short memcg_id)
+{
+	swp_entry_t entry = swp_entry(VSWAP_TYPE, vslot);
+
+	/* A stale zswap copy may outlive a ZSWAP tag: see vswap_writeout. */
+	zswap_invalidate(entry);
+	if ((backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
+		swap_free_nr(vswap_word_slot(backend), 1);
+	clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot);
+	mem_cgroup_swap_unref(memcg_id);
+}
+
+/**
+ * vswap_folio_alloc - give a folio a virtual swap slot
+ * @folio: the locked folio about to enter the swap cache
+ *
+ * The slot comes with its swap cache claim and pins the memcg id of @folio;
+ * nothing is charged: the memcg's swap is charged for device slots only.
+ *
+ * Return: the entry, or a zero entry if there is none (the virtual space is
+ * full) or @folio is large: reclaim then splits it.
+ */
+swp_entry_t vswap_folio_alloc(struct folio *folio)
+{
+	unsigned short id;
+	unsigned long vslot;
+
+	if (folio_test_large(folio))
+		return (swp_entry_t){ 0 };
+	id = mem_cgroup_swap_ref(folio);
+	if (vswap_alloc(0, id, &vslot)) {
+		mem_cgroup_swap_unref(id);
+		return (swp_entry_t){ 0 };
+	}
+	return swp_entry(VSWAP_TYPE, vslot);
+}
+
+/**
+ * vswap_folio_set_backend - record where a swap-cache folio's data is now
+ * @folio: locked, in the swap cache under a virtual entry
+ * @word: the new backend word
+ *
+ * Releases what the old backend held unless the new word still names it.
+ */
+void vswap_folio_set_backend(struct folio *folio, unsigned long word)
+{
+	unsigned long old;
+
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
+	old = vswap_set_backend(swp_offset(folio->swap), word);
+	if (old == word)
+		return;
+	if ((old & VSWAP_TAG_MASK) == VSWAP_PHYS)
+		swap_free_nr(vswap_word_slot(old), 1);
+	else if ((old & VSWAP_TAG_MASK) == VSWAP_ZSWAP &&
+		 (word & VSWAP_TAG_MASK) != VSWAP_ZSWAP)
+		zswap_invalidate(folio->swap);
+}
+
+/**
+ * vswap_folio_slot - the device slot a swap-cache folio's data is on
+ * @folio: in the swap cache under a virtual entry, locked
+ *
+ * Return: the device slot, or a zero entry if the backend is not a device.
+ */
+swp_entry_t vswap_folio_slot(struct folio *folio)
+{
+	return vswap_word_slot(vswap_backend(swp_offset(folio->swap)));
+}
+
+/**
+ * vswap_slot_reserve - find or take the device slot a folio is written to
+ * @folio: locked, in the swap cache under a virtual entry
+ *
+ * A folio that was read from a device slot is written back to it. Else a
+ * new slot is allocated and charged to the folio's memcg; it becomes the
+ * backend with vswap_slot_commit(), or goes with vswap_slot_cancel().
+ *
+ * Return: the device slot, or a zero entry if none can be had (no device,
+ * devices full, or the memcg's memory.swap.max reached).
+ */
+swp_entry_t vswap_slot_reserve(struct folio *folio)
+{
+	swp_entry_t slot = vswap_folio_slot(folio);
+
+	if (slot.val)
+		return slot;
+	slot = swap_slot_alloc(folio);
+	if (!slot.val)
+		return slot;
+	/* The slot's one reference is the virtual slot, not a swap cache. */
+	swap_duplicate(slot);
+	put_swap_folio(folio, slot);
+	return slot;
+}
+
+/**
+ * vswap_slot_cancel - give back a slot vswap_slot_reserve() allocated
+ * @folio: as given to vswap_slot_reserve()
+ * @slot: the slot it returned
+ */
+void vswap_slot_cancel(struct folio *folio, swp_entry_t slot)
+{
+	if (vswap_folio_slot(folio).val != slot.val)
+		swap_free_nr(slot, 1);
+}
+
+/**
+ * vswap_slot_commit - make a reserved device slot the folio's backend
+ * @folio: as given to vswap_slot_reserve()
+ * @slot: the slot it returned
+ */
+void vswap_slot_commit(struct folio *folio, swp_entry_t slot)
+{
+	vswap_folio_set_backend(folio, vswap_phys_word(slot));
+}
+
+/**
+ * vswap_zero_batch - how many slots from @entry agree on being zero-filled
+ * @entry: a virtual entry
+ * @max_nr: at most this many
+ * @is_zero: if not NULL, set to whether the first one is zero-filled
+ *
+ * Context: lock-free; a snapshot unless the caller holds the claims.
+ * Return: the number of leading slots whose ZERO state is the first's.
+ */
+int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero)
+{
+	unsigned long vslot = swp_offset(entry);
+	bool first = (vswap_backend(vslot) & VSWAP_TAG_MASK) == VSWAP_ZERO;
+	int i;
+
+	if (is_zero)
+		*is_zero = first;
+	for (i = 1; i < max_nr; i++)
+		if (((vswap_backend(vslot + i) & VSWAP_TAG_MASK) == VSWAP_ZERO)
+		    != first)
+			break;
+	return i;
+}
+
+/**
+ * vswap_nr_swappable - how many more pages reclaim could swap out
+ *
+ * Every page swapped out needs a virtual slot; with zswap off it also needs
+ * a device slot.
+ *
+ * Return: a number of pages, which may be negative when over the limit.
+ */
+long vswap_nr_swappable(void)
+{
+	long room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS -
+		    vswap_slots_in_use();
+
+	if (!zswap_is_enabled())
+		room = min(room, get_nr_swap_pages());
+	return room;
+}
+
+/**
+ * vswap_can_store - is there anywhere to swap to?
+ *
+ * Return: true if zswap is enabled or a swap device is on.
+ */
+bool vswap_can_store(void)
+{
+	return zswap_is_enabled() || total_swap_pages > 0;
+}
+
+/* Move one virtual slot's data off device @si into the swap cache. */
+static int vswap_unuse_slot(struct swap_info_struct *si, unsigned long vslot,
+			    unsigned long word)
+{
+	swp_entry_t entry = swp_entry(VSWAP_TYPE, vslot);
+	struct folio *folio;
+	bool allocated;
+	int err = 0;
+
+	folio = __read_swap_cache_async(entry, GFP_HIGHUSER_MOVABLE,
+					get_task_policy(current),
+					NO_INTERLEAVE_INDEX, &allocated, false);
+	if (!folio)		/* the slot was freed, or no memory: rescan */
+		return 0;
+	if (allocated)
+		swap_read_folio(folio, NULL);
+	folio_lock(folio);
+	folio_wait_writeback(folio);
+	if (folio_test_swapcache(folio) && folio->swap.val == entry.val &&
+	    vswap_backend(vslot) == word) {
+		if (folio_test_uptodate(folio)) {
+			/* The folio is the only copy from now on. */
+			folio_mark_dirty(folio);
+			vswap_folio_set_backend(folio, VSWAP_FOLIO);
+		} else {
+			err = -EIO;
+		}
+	}
+	folio_unlock(folio);
+	folio_put(folio);
+	return err;
+}
+
+/**
+ * vswap_unuse - empty a swap device that is being swapped off
+ * @si: the device, no longer on the allocation lists
+ *
+ * Every virtual slot whose data is on @si is read into the swap cache and
+ * left there, dirty, as its only copy; reclaim may later store it in zswap
+ * or on another device. Page tables keep their virtual entries.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 when @si has no slot in use; -EINTR on a signal; -EIO when a
+ * slot cannot be read (its data stays on @si and swapoff fails).
+ */
+int vswap_unuse(struct swap_info_struct *si)
+{
+	unsigned long vslot, word, max = vswap_max_slots();
+	int err;
+
+	while (READ_ONCE(si->inuse_pages)) {
+		for (vslot = VSWAP_CLUSTER_SLOTS; vslot < max; vslot++) {
+			word = vswap_backend(vslot);
+			if ((word & VSWAP_TAG_MASK) != VSWAP_PHYS ||
+			    swp_type(vswap_word_slot(word)) != si->type)
+				continue;
+			err = vswap_unuse_slot(si, vslot, word);
+			if (err)
+				return err;
+			if (signal_pending(current))
+				return -EINTR;
+			cond_resched();
+		}
+		/* Slots being attached or freed right now: let them settle. */
+		if (READ_ONCE(si->inuse_pages)) {
+			if (signal_pending(current))
+				return -EINTR;
+			schedule_timeout_interruptible(1);
+		}
+	}
+	return 0;
+}
+
+#ifdef CONFIG_SYSFS
+/* /sys/kernel/mm/vswap/: see Documentation/ABI/testing/sysfs-kernel-mm-vswap */
+static ssize_t slots_in_use_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", vswap_slots_in_use());
+}
+static struct kobj_attribute slots_in_use_attr = __ATTR_RO(slots_in_use);
+
+static ssize_t max_slots_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	/* Cluster 0 is never used. */
+	return sysfs_emit(buf, "%lu\n", vswap_max_slots() - VSWAP_CLUSTER_SLOTS);
+}
+static struct kobj_attribute max_slots_attr = __ATTR_RO(max_slots);
+
+static ssize_t metadata_bytes_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", vswap_metadata_bytes());
+}
+static struct kobj_attribute metadata_bytes_attr = __ATTR_RO(metadata_bytes);
+
+#define VSWAP_BACKEND_ATTR(name, tag)					\
+static ssize_t name##_slots_show(struct kobject *kobj,			\
+				 struct kobj_attribute *attr, char *buf) \
+{									\
+	return sysfs_emit(buf, "%lu\n", vswap_backend_slots(tag));	\
+}									\
+static struct kobj_attribute name##_slots_attr = __ATTR_RO(name##_slots)
+
+VSWAP_BACKEND_ATTR(zero, VSWAP_ZERO);
+VSWAP_BACKEND_ATTR(zswap, VSWAP_ZSWAP);
+VSWAP_BACKEND_ATTR(device, VSWAP_PHYS);
+VSWAP_BACKEND_ATTR(folio, VSWAP_FOLIO);
+
+static struct attribute *vswap_attrs[] = {
+	&slots_in_use_attr.attr,
+	&max_slots_attr.attr,
+	&metadata_bytes_attr.attr,
+	&zero_slots_attr.attr,
+	&zswap_slots_attr.attr,
+	&device_slots_attr.attr,
+	&folio_slots_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group vswap_attr_group = {
+	.attrs = vswap_attrs,
+	.name = "vswap",
+};
+
+static int __init vswap_sysfs_init(void)
+{
+	return sysfs_create_group(mm_kobj, &vswap_attr_group);
+}
+subsys_initcall(vswap_sysfs_init);
+#endif /* CONFIG_SYSFS */

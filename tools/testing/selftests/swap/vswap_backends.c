@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where swapped pages go, with and without virtual swap (CONFIG_VIRTUAL_SWAP,
+ * detected by /sys/kernel/mm/vswap). Every case verifies every byte.
+ *
+ *   no_device        zswap and no swap device: a memcg limited below its
+ *                    working set runs to the end (needs virtual swap)
+ *   mixed_no_device  zero, compressible and random pages paged out with no
+ *                    device: the first two leave, the random ones stay
+ *                    resident (needs virtual swap)
+ *   zero_pages       zero pages: no zswap object; with virtual swap no
+ *                    device slot either, without it one slot per page
+ *   zswap_slots      pages zswap holds: with virtual swap no device slot,
+ *                    without it one slot per page
+ *   metadata         bytes of vswap metadata per swapped page
+ *
+ * The device cases expect a swap device behind zswap; the no_device cases
+ * expect zswap and none.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "swap_util.h"
+
+#define VSWAP_DIR	"/sys/kernel/mm/vswap"
+
+static struct common_opts opt;
+static const char *opt_only;
+static bool have_vswap;
+
+/* Sum of the Used column of /proc/swaps, in pages; -1 on error. */
+static long device_pages_used(int *nr_devices)
+{
+	char line[512], name[256], type[32];
+	long size, used, sum = 0;
+	int prio, n = 0;
+	FILE *f;
+
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f)) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%255s %31s %ld %ld %d", name, type, &size,
+			   &used, &prio) == 5) {
+			sum += used;
+			n++;
+		}
+	}
+	fclose(f);
+	if (nr_devices)
+		*nr_devices = n;
+	return sum * 1024 / (long)page_size();
+}
+
+static uint64_t vmstat_key(const char *key)
+{
+	uint64_t v = 0;
+
+	read_key("/proc/vmstat", key, &v);
+	return v;
+}
+
+static uint64_t vswap_value(const char *file)
+{
+	char path[128];
+	uint64_t v = 0;
+
+	snprintf(path, sizeof(path), VSWAP_DIR "/%s", file);
+	if (read_u64(path, &v))
+		ksft_print_msg("cannot read %s\n", path);
+	return v;
+}
+
+static bool zswap_enabled(void)
+{
+	char buf[8] = "";
+
+	read_str("/sys/module/zswap/parameters/enabled", buf, sizeof(buf));
+	return buf[0] == 'Y';
+}
+
+/* The environment a case needs: zswap on, and a device or none. */
+static int need(const char *what, bool device, bool vswap)
+{
+	int nr = 0;
+
+	if (vswap && !have_vswap) {
+		ksft_print_msg("%s: needs a kernel with CONFIG_VIRTUAL_SWAP\n",
+			       what);
+		return KSFT_SKIP;
+	}
+	if (device_pages_used(&nr) < 0 || !zswap_enabled() ||
+	    (nr > 0) != device) {
+		ksft_print_msg("%s: needs zswap enabled and %s swap device (have %d)\n",
+			       what, device ? "a" : "no", nr);
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+static int test_no_device(const char *what)
+{
+	struct fill_job job = { 96 * MiB, PAT_COMPRESSIBLE, opt.seed, 2 };
+	struct vmstat before, after;
+	char cg[PATH_MAX];
+	int ret;
+	pid_t pid;
+
+	ret = need(what, false, true);
+	if (ret != KSFT_PASS)
+		return ret;
+	if (opt.size)
+		job.size = opt.size;
+	ksft_print_msg("%s: %zu MiB in a memcg with memory.max 32 MiB, no swap device\n",
+		       what, job.size / MiB);
+	if (cg_create(cg, sizeof(cg), what))
+		return KSFT_FAIL;
+	ret = KSFT_FAIL;
+	if (!cg_write(cg, "memory.max", "%lu", 32 * MiB)) {
+		vmstat_read(&before);
+		pid = run_child(cg, fill_verify_child, &job);
+		ret = child_result(what, wait_child(pid, NULL, NULL, NULL));
+		vmstat_read(&after);
+		cg_print_stats(what, cg);
+		if (after.v[VM_ZSWPOUT] - before.v[VM_ZSWPOUT] <
+		    job.size / page_size() / 4) {
+			ksft_print_msg("%s: only %llu pages went to zswap\n",
+				       what, (unsigned long long)
+				       (after.v[VM_ZSWPOUT] - before.v[VM_ZSWPOUT]));
+			ret = KSFT_FAIL;
+		}
+		if (after.v[VM_PSWPOUT] != before.v[VM_PSWPOUT]) {
+			ksft_print_msg("%s: pswpout moved with no device\n",
+				       what);
+			ret = KSFT_FAIL;
+		}
+	}
+	cg_destroy(cg);
+	return ret;
+}
+
+static int test_mixed_no_device(const char *what)
+{
+	size_t size = opt.size ? opt.size : 48 * MiB, swapped, present;
+	uint64_t rej0 = vmstat_key("vswap_reject"), rej;
+	struct vmstat before, after;
+	bool ok = true;
+	char *buf;
+	int ret;
+
+	ret = need(what, false, true);
+	if (ret != KSFT_PASS)
+		return ret;
+	buf = map_anon(size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, size, PAT_MIXED, opt.seed);
+	vmstat_read(&before);
+	madvise(buf, size, MADV_PAGEOUT);
+	vmstat_read(&after);
+	rej = vmstat_key("vswap_reject") - rej0;
+	if (pagemap_scan(buf, size, &swapped, &present))
+		ok = false;
+	swapped_out(what, &before, &after);
+	ksft_print_msg("%s: %zu pages swapped, %zu resident, %llu rejected\n",
+		       what, swapped, present, (unsigned long long)rej);
+	/* A third of the pages each: zero, compressible, random. */
+	if (after.v[VM_SWPOUT_ZERO] == before.v[VM_SWPOUT_ZERO] ||
+	    after.v[VM_ZSWPOUT] == before.v[VM_ZSWPOUT] || !rej ||
+	    present < size / page_size() / 4) {
+		ksft_print_msg("%s: want zero pages and zswap stores out, random pages resident\n",
+			       what);
+		ok = false;
+	}
+	ok &= verify(what, buf, size, PAT_MIXED, opt.seed);
+	munmap(buf, size);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+/* Page out @p; count what went where and the device slots it took. */
+static int slots_case(const char *what, enum pattern p)
+{
+	size_t size = opt.size ? opt.size : 32 * MiB, swapped, present;
+	struct vmstat before, after;
+	long used0, used;
+	bool ok = true;
+	uint64_t zs;
+	char *buf;
+	int ret;
+
+	ret = need(what, true, false);
+	if (ret != KSFT_PASS)
+		return ret;
+	buf = map_anon(size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, size, p, opt.seed);
+	used0 = device_pages_used(NULL);
+	vmstat_read(&before);
+	madvise(buf, size, MADV_PAGEOUT);
+	vmstat_read(&after);
+	used = device_pages_used(NULL) - used0;
+	if (pagemap_scan(buf, size, &swapped, &present))
+		ok = false;
+	swapped_out(what, &before, &after);
+	zs = after.v[VM_ZSWPOUT] - before.v[VM_ZSWPOUT];
+	ksft_print_msg("%s: %zu pages swapped, %ld device slots taken (%s)\n",
+		       what, swapped, used,
+		       have_vswap ? "virtual swap" : "no virtual swap");
+	if (swapped < size / page_size() / 2) {
+		ksft_print_msg("%s: too few pages swapped\n", what);
+		ok = false;
+	}
+	if (p == PAT_ZERO && zs) {
+		ksft_print_msg("%s: %llu zero pages stored in zswap\n", what,
+			       (unsigned long long)zs);
+		ok = false;
+	}
+	if (p != PAT_ZERO && zs < swapped / 2) {
+		ksft_print_msg("%s: only %llu pages in zswap\n", what,
+			       (unsigned long long)zs);
+		ok = false;
+	}
+	/* Without virtual swap every swapped page holds a device slot. */
+	if (have_vswap ? used != 0 : used < (long)swapped) {
+		ksft_print_msg("%s: want %s device slots, got %ld\n", what,
+			       have_vswap ? "no" : "one per page: >= swapped",
+			       used);
+		ok = false;
+	}
+	ok &= verify(what, buf, size, p, opt.seed);
+	munmap(buf, size);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+static int test_metadata(const char *what)
+{
+	size_t size = opt.size ? opt.size : 32 * MiB, swapped, present;
+	uint64_t slots0, bytes0, slots, bytes;
+	bool ok = true;
+	char *buf;
+	int ret;
+
+	ret = need(what, false, true);
+	if (ret != KSFT_PASS)
+		return ret;
+	slots0 = vswap_value("slots_in_use");
+	bytes0 = vswap_value("metadata_bytes");
+	buf = map_anon(size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
+	madvise(buf, size, MADV_PAGEOUT);
+	if (pagemap_scan(buf, size, &swapped, &present))
+		ok = false;
+	slots = vswap_value("slots_in_use");
+	bytes = vswap_value("metadata_bytes");
+	ksft_print_msg("%s: %zu pages swapped; slots in use %llu -> %llu, metadata %llu -> %llu bytes: %.1f bytes per slot in use\n",
+		       what, swapped, (unsigned long long)slots0,
+		       (unsigned long long)slots, (unsigned long long)bytes0,
+		       (unsigned long long)bytes,
+		       slots ? (double)bytes / slots : 0.0);
+	if (swapped < size / page_size() / 2 || slots < swapped) {
+		ksft_print_msg("%s: want at least half paged out, one slot each\n",
+			       what);
+		ok = false;
+	}
+	/* 16-byte records; cluster headers and partly used clusters on top. */
+	if (!slots || bytes > 20 * slots) {
+		ksft_print_msg("%s: more than 20 bytes per slot\n", what);
+		ok = false;
+	}
+	ok &= verify(what, buf, size, PAT_COMPRESSIBLE, opt.seed);
+	munmap(buf, size);
+	if (ok && vswap_value("slots_in_use") > slots0) {
+		ksft_print_msg("%s: slots not freed on munmap: %llu > %llu\n",
+			       what, (unsigned long long)vswap_value("slots_in_use"),
+			       (unsigned long long)slots0);
+		ok = false;
+	}
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+static int test_zero_pages(const char *what)
+{
+	return slots_case(what, PAT_ZERO);
+}
+
+static int test_zswap_slots(const char *what)
+{
+	return slots_case(what, PAT_COMPRESSIBLE);
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const char *what);
+} cases[] = {
+	{ "no_device", test_no_device },
+	{ "mixed_no_device", test_mixed_no_device },
+	{ "zero_pages", test_zero_pages },
+	{ "zswap_slots", test_zswap_slots },
+	{ "metadata", test_metadata },
+};
+
+static const char *case_name(unsigned int i)
+{
+	return cases[i].name;
+}
+
+static int case_fn(unsigned int i)
+{
+	return cases[i].fn(cases[i].name);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "only",	required_argument,	NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	common_opts_init(&opt);
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "o:", longopts,
+				NULL)) != -1) {
+		if (c == 'o') {
+			opt_only = optarg;
+		} else if (c == 'h') {
+			printf("Usage: vswap_backends [--only CASE] [options]\n"
+			       "Cases: no_device mixed_no_device zero_pages zswap_slots metadata\n"
+			       COMMON_USAGE);
+			return KSFT_PASS;
+		} else if (!common_opt(&opt, c, optarg)) {
+			return KSFT_FAIL;
+		}
+	}
+	have_vswap = access(VSWAP_DIR, F_OK) == 0;
+	run_cases(ARRAY_SIZE(cases), case_name, case_fn, opt_only, &opt);
+}
