@@ -15,7 +15,8 @@ logs=$BUILD/logs/bench
 echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
 
 "$TOP/harness/build-kernel.sh" "$BASE_SRC" "$BUILD/base/obj/bench" "${frags[@]}"
-"$TOP/harness/build-kernel.sh" "$SRC" "$BUILD/obj/bench" "${frags[@]}"
+"$TOP/harness/build-kernel.sh" "$SRC" "$BUILD/obj/bench" "${frags[@]}" \
+	"$TOP/configs/vswap-bench.config"
 GUEST_EXTRA=stress-ng "$TOP/harness/initramfs.sh" "$BUILD/obj/bench" "$BUILD/guest/bench.cpio.gz"
 
 rm -rf "$logs"

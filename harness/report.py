@@ -14,10 +14,13 @@ import statistics
 # For each metric: is a larger value better?
 HIGHER_IS_BETTER = {'throughput_mbs': True, 'bogo_ops_s': True,
                     'sys_s': False, 'wall_s': False, 'swapoff_s': False,
-                    'bytes_per_page': False, 'stored_pages': None}
+                    'bytes_per_page': False, 'stored_pages': None,
+                    'completed': None, 'device_kb': None,
+                    'vswap_bytes_per_page': None}
 UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'wall_s': 's', 'swapoff_s': 's', 'bytes_per_page': 'B',
-         'stored_pages': 'pages'}
+         'stored_pages': 'pages', 'completed': 'runs', 'device_kb': 'KiB',
+         'vswap_bytes_per_page': 'B'}
 
 
 def collect(logs, rounds):
@@ -49,10 +52,16 @@ def main():
     a = p.parse_args()
     data, accel = collect(a.logs, a.rounds)
 
-    rows = []
+    rows, only = [], []
     for (w, m), per in sorted(data.items()):
         b, pt = per.get('base', {}), per.get('patched', {})
         if not b or not pt:
+            # Measured on one kernel only (e.g. vswap's own counters).
+            for k, v in per.items():
+                only.append({'workload': w, 'metric': m, 'kernel': k,
+                             'unit': UNITS.get(m, ''),
+                             'values': [v[r] for r in sorted(v)],
+                             'median': statistics.median(v.values())})
             continue
         mb = statistics.median(b.values())
         mp = statistics.median(pt.values())
@@ -68,7 +77,8 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, 'data.json'), 'w') as f:
         json.dump({'base_version': a.base_version, 'rounds': a.rounds,
-                   'accel': accel, 'rows': rows}, f, indent=1)
+                   'accel': accel, 'rows': rows, 'one_kernel': only}, f,
+                  indent=1)
 
     fmt = lambda v: f'{v:.3g}' if abs(v) < 1000 else f'{v:.0f}'
     lines = [
@@ -94,6 +104,14 @@ def main():
             f"{fmt(r['median_base'])} | {fmt(r['median_patched'])} | "
             f"{r['ratio']:.3f} | {r['ratio_min']:.3f}–{r['ratio_max']:.3f} | "
             f"{arrow} |")
+    if only:
+        lines += ['', 'Measured on one kernel only:', '',
+                  '| workload | metric | kernel | median | per round |',
+                  '|---|---|---|---|---|']
+        for r in only:
+            lines.append(f"| {r['workload']} | {r['metric']} ({r['unit']}) | "
+                         f"{r['kernel']} | {fmt(r['median'])} | "
+                         f"{', '.join(fmt(v) for v in r['values'])} |")
     timed = [r for r in rows if HIGHER_IS_BETTER.get(r['metric']) is not None]
     if a.aa and timed:
         worst = max(timed, key=lambda r: abs(r['ratio'] - 1))

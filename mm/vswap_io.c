@@ -108,6 +108,23 @@ void vswap_folio_set_backend(struct folio *folio, unsigned long word)
 }
 
 /**
+ * vswap_folio_reject - no backend took a swap-cache folio: it stays
+ * @folio: locked, in the swap cache under a virtual entry, dirty
+ *
+ * The folio is its data's only copy. A device slot it had is kept for the
+ * next attempt; a stale zero or zswap record goes. Counted as vswap_reject.
+ */
+void vswap_folio_reject(struct folio *folio)
+{
+	unsigned long tag = vswap_backend(swp_offset(folio->swap)) &
+			    VSWAP_TAG_MASK;
+
+	count_vm_event(VSWAP_REJECT);
+	if (tag == VSWAP_ZERO || tag == VSWAP_ZSWAP)
+		vswap_folio_set_backend(folio, VSWAP_FOLIO);
+}
+
+/**
  * vswap_folio_slot - the device slot a swap-cache folio's data is on
  * @folio: in the swap cache under a virtual entry, locked
  *

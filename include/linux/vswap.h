@@ -53,16 +53,10 @@ static inline swp_entry_t vswap_word_slot(unsigned long word)
 struct folio;
 struct swap_info_struct;
 
-swp_entry_t vswap_folio_alloc(struct folio *folio);
-
-#ifdef CONFIG_VIRTUAL_SWAP
-/* The swap type of every virtual entry; devices get the types above it. */
-#define VSWAP_TYPE		0
-
-static inline bool is_vswap_entry(swp_entry_t entry)
-{
-	return swp_type(entry) == VSWAP_TYPE;
-}
+/*
+ * Declared whatever the configuration: without CONFIG_VIRTUAL_SWAP the
+ * callers are behind is_vswap_entry() or IS_ENABLED(), and compile away.
+ */
 
 /* The slot table (mm/vswap.c) */
 void vswap_table_init(void);
@@ -86,14 +80,25 @@ unsigned long vswap_metadata_bytes(void);
 /* The swap layer over it (mm/vswap_io.c) */
 void vswap_release(unsigned long vslot, unsigned long backend,
 		   unsigned short memcg_id);
+swp_entry_t vswap_folio_alloc(struct folio *folio);
 void vswap_folio_set_backend(struct folio *folio, unsigned long word);
+void vswap_folio_reject(struct folio *folio);
 swp_entry_t vswap_folio_slot(struct folio *folio);
+int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
+int vswap_unuse(struct swap_info_struct *si);
+
+#ifdef CONFIG_VIRTUAL_SWAP
+/* The swap type of every virtual entry; devices get the types above it. */
+#define VSWAP_TYPE		0
+
+static inline bool is_vswap_entry(swp_entry_t entry)
+{
+	return swp_type(entry) == VSWAP_TYPE;
+}
+
 swp_entry_t vswap_slot_reserve(struct folio *folio);
 void vswap_slot_cancel(struct folio *folio, swp_entry_t slot);
 void vswap_slot_commit(struct folio *folio, swp_entry_t slot);
-int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
-int vswap_unuse(struct swap_info_struct *si);
-long vswap_nr_swappable(void);
 #else
 static inline bool is_vswap_entry(swp_entry_t entry)
 {
