@@ -38,7 +38,14 @@
  * Lifetime rule for backends: the backend word of a slot is changed only by
  * the holder of the slot's VSWAP_CACHE bit (vswap_set_backend() checks), so
  * swap-in, writeback and swapoff serialise on the swap cache. When a slot is
- * freed its backend is released after the cluster lock is dropped.
+ * freed, what others key by its number (its zswap tree entry, its swap-cache
+ * shadow) is removed under the cluster lock, before its count word reads
+ * zero: a slot allocated again never meets its predecessor's state. Its
+ * backend and memcg reference are released after the lock is dropped.
+ *
+ * Locks taken under vswap_cluster.lock, by vswap_forget(): the zswap tree's
+ * xa_lock and zswap's pool and LRU locks, and the swap cache's i_pages
+ * lock. None of them is held while a vswap lock is taken.
  */
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -355,9 +362,10 @@ struct vswap_freed {
 /*
  * Apply @op (1: a reference, VSWAP_CACHE: the cache claim) to the @nr slots
  * from @vslot, which are all in use and in one cluster, freeing those whose
- * count word drops to zero. What a freed slot held (its backend, its memcg
- * reference) is released by vswap_release() with no lock held, a batch at a
- * time.
+ * count word drops to zero. What is keyed by a freed slot's number goes
+ * (vswap_forget()) under the cluster lock, before the slot can be allocated
+ * again; what it held (its backend, its memcg reference) is released by
+ * vswap_release() with no lock held, a batch at a time.
  */
 static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 {
@@ -385,6 +393,8 @@ static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 					 !(count & ~VSWAP_CACHE)))
 				continue;
 			count -= op;
+			if (!count)	/* before anyone can allocate it again */
+				vswap_forget(vslot + i);
 			WRITE_ONCE(d->count, count);
 			if (count)
 				continue;

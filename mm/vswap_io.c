@@ -40,6 +40,22 @@
 #include "swap.h"
 
 /**
+ * vswap_forget - drop what is keyed by a virtual slot's number
+ * @vslot: the slot being freed
+ *
+ * Its zswap entry (a stale one may outlive a ZSWAP tag: a redirtied folio
+ * stored as zero leaves it), its swap-cache shadow, its arch tags. Called by
+ * the slot table under the cluster lock, before the slot can be allocated
+ * again. Must not sleep.
+ */
+void vswap_forget(unsigned long vslot)
+{
+	zswap_invalidate(swp_entry(VSWAP_TYPE, vslot));
+	clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot);
+	arch_swap_invalidate_page(VSWAP_TYPE, vslot);
+}
+
+/**
  * vswap_release - release what a freed virtual slot held
  * @vslot: the slot, already free in the table
  * @backend: its last backend word
@@ -50,13 +66,8 @@
 void vswap_release(unsigned long vslot, unsigned long backend,
 		   unsigned short memcg_id)
 {
-	swp_entry_t entry = swp_entry(VSWAP_TYPE, vslot);
-
-	/* A stale zswap copy may outlive a ZSWAP tag: see vswap_writeout. */
-	zswap_invalidate(entry);
 	if ((backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
 		swap_free_nr(vswap_word_slot(backend), 1);
-	clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot);
 	mem_cgroup_swap_unref(memcg_id);
 }
 
@@ -277,7 +288,8 @@ static int vswap_unuse_slot(struct swap_info_struct *si, unsigned long vslot,
  *
  * Context: process context, may sleep.
  * Return: 0 when @si has no slot in use; -EINTR on a signal; -EIO when a
- * slot cannot be read (its data stays on @si and swapoff fails).
+ * slot cannot be read: its data stays on @si, and swapoff fails rather than
+ * lose it.
  */
 int vswap_unuse(struct swap_info_struct *si)
 {
@@ -286,6 +298,8 @@ int vswap_unuse(struct swap_info_struct *si)
 
 	while (READ_ONCE(si->inuse_pages)) {
 		for (vslot = VSWAP_CLUSTER_SLOTS; vslot < max; vslot++) {
+			if (!(vslot & (VSWAP_CLUSTER_SLOTS - 1)))
+				cond_resched();
 			word = vswap_backend(vslot);
 			if ((word & VSWAP_TAG_MASK) != VSWAP_PHYS ||
 			    swp_type(vswap_word_slot(word)) != si->type)
@@ -295,7 +309,6 @@ int vswap_unuse(struct swap_info_struct *si)
 				return err;
 			if (signal_pending(current))
 				return -EINTR;
-			cond_resched();
 		}
 		/* Slots being attached or freed right now: let them settle. */
 		if (READ_ONCE(si->inuse_pages)) {

@@ -78,12 +78,14 @@ unsigned long vswap_backend_slots(unsigned int tag);
 unsigned long vswap_metadata_bytes(void);
 
 /* The swap layer over it (mm/vswap_io.c) */
+void vswap_forget(unsigned long vslot);
 void vswap_release(unsigned long vslot, unsigned long backend,
 		   unsigned short memcg_id);
 swp_entry_t vswap_folio_alloc(struct folio *folio);
 void vswap_folio_set_backend(struct folio *folio, unsigned long word);
 void vswap_folio_reject(struct folio *folio);
 swp_entry_t vswap_folio_slot(struct folio *folio);
+unsigned int vswap_folio_swap_flags(struct folio *folio);
 int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
 int vswap_unuse(struct swap_info_struct *si);
 

@@ -41,7 +41,18 @@ static void vt_phys_return(unsigned long word)
 		__atomic_add_fetch(&vt_phys_twice, 1, __ATOMIC_RELAXED);
 }
 
-/* Stands in for mm/vswap_io.c: what a freed slot held goes back. */
+/* Stands in for mm/vswap_io.c: a freed slot's number is forgotten... */
+static unsigned long vt_forgets, vt_forgot_late;
+
+void vswap_forget(unsigned long vslot)
+{
+	__atomic_add_fetch(&vt_forgets, 1, __ATOMIC_RELAXED);
+	/* Still unallocatable: its count word has not gone to zero yet. */
+	if (!vswap_read(vslot, count))
+		__atomic_add_fetch(&vt_forgot_late, 1, __ATOMIC_RELAXED);
+}
+
+/* ...and what it held goes back. */
 void vswap_release(unsigned long vslot, unsigned long backend,
 		   unsigned short memcg_id)
 {
@@ -294,8 +305,9 @@ int main(int argc, char **argv)
 			back += vt_phys_back[n] != 0;
 		check(vt_phys_next > 0 && vt_phys_next < VT_PHYS_MAX &&
 		      back == vt_phys_next && !vt_phys_twice &&
-		      vt_releases == vt_events[VSWAP_FREE],
-		      "every device slot came back exactly once, every freed slot was released");
+		      vt_releases == vt_events[VSWAP_FREE] &&
+		      vt_forgets == vt_events[VSWAP_FREE] && !vt_forgot_late,
+		      "device slots came back once each; freed slots forgotten before reuse, released");
 		for (t = 0, n = 0; t < VSWAP_NR_BACKENDS; t++)
 			n += vswap_backend_slots(t);
 		check(n == 0, "slots per backend all back to zero");
