@@ -1,6 +1,7 @@
 #!/bin/bash
 # 'make bench': build the pristine base and the patched tree with the same
-# benchmark fragment, boot each alternately (base, patched, base, ...) for
+# benchmark fragment (the patched one with virtual swap on), boot each
+# alternately (base, patched, base, ...) for
 # ROUNDS rounds of the guest 'bench' suite, and write the report to
 # results/bench/ (report.md, ratios.png, data.json).
 #
