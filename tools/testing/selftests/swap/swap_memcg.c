@@ -110,60 +110,42 @@ static int swap_max_fits(void)
 }
 
 /*
- * Virtual swap and zswap on: zswap is not limited by memory.swap.max, so a
- * child needing more than memory.max + memory.swap.max runs, and takes no
- * device slot.
+ * A child needing more than memory.max + memory.swap.max must be killed;
+ * unless zswap takes its pages outside memory.swap.max (virtual swap): then
+ * it must run, and take no device slot.
  */
-static int swap_max_zswap(void)
-{
-	struct fill_job job = {
-		opt_limit + 2 * opt_swap_max, opt.pattern, opt.seed, 1
-	};
-	const char *what = "swap_max: oversized child, zswap";
-	uint64_t peak = 0;
-	char cg[PATH_MAX];
-	int ret;
-
-	ksft_print_msg("%s: %zu MiB, must run in zswap, no device slot\n",
-		       what, job.size / MiB);
-	if (limited_cgroup(cg, sizeof(cg), "swap_max_zswap", "memory.swap.max",
-			   opt_swap_max))
-		return KSFT_FAIL;
-	ret = child_result(what, wait_child(run_child(cg, fill_verify_child,
-						      &job),
-					    NULL, NULL, NULL));
-	cg_print_stats(what, cg);
-	cg_read(cg, "memory.swap.peak", &peak);
-	cg_destroy(cg);
-	if (peak) {
-		ksft_print_msg("%s: memory.swap.peak %llu, want 0\n", what,
-			       (unsigned long long)peak);
-		ret = KSFT_FAIL;
-	}
-	return ret;
-}
-
-/* A child needing more than memory.max + memory.swap.max must be killed. */
-static int swap_max_ooms(void)
+static int swap_max_oversized(void)
 {
 	struct fill_job job = {
 		opt_limit + 2 * opt_swap_max, opt.pattern, opt.seed, 1
 	};
 	const char *what = "swap_max: oversized child";
-	uint64_t ooms = 0;
+	bool runs = zswap_outside_swap_max();
+	uint64_t ooms = 0, peak = 0;
 	char cg[PATH_MAX];
 	int status;
 
-	ksft_print_msg("%s: %zu MiB, must be OOM-killed\n", what,
-		       job.size / MiB);
-	if (limited_cgroup(cg, sizeof(cg), "swap_max_oom", "memory.swap.max",
+	ksft_print_msg("%s: %zu MiB, %s\n", what, job.size / MiB,
+		       runs ? "must run in zswap, no device slot" :
+		       "must be OOM-killed");
+	if (limited_cgroup(cg, sizeof(cg), "swap_max_big", "memory.swap.max",
 			   opt_swap_max))
 		return KSFT_FAIL;
 	status = wait_child(run_child(cg, fill_verify_child, &job),
 			    NULL, NULL, NULL);
 	cg_read_key(cg, "memory.events", "oom_kill", &ooms);
+	cg_read(cg, "memory.swap.peak", &peak);
 	cg_print_stats(what, cg);
 	cg_destroy(cg);
+	if (runs) {
+		if (child_result(what, status) != KSFT_PASS)
+			return KSFT_FAIL;
+		if (!peak)
+			return KSFT_PASS;
+		ksft_print_msg("%s: memory.swap.peak %llu, want 0\n", what,
+			       (unsigned long long)peak);
+		return KSFT_FAIL;
+	}
 	if (status != -1 && WIFSIGNALED(status) &&
 	    WTERMSIG(status) == SIGKILL && ooms)
 		return KSFT_PASS;
@@ -181,9 +163,9 @@ static int swap_max_ooms(void)
 static int test_swap_max(void)
 {
 	int fits = swap_max_fits();
-	int ooms = zswap_outside_swap_max() ? swap_max_zswap() : swap_max_ooms();
+	int big = swap_max_oversized();
 
-	return fits == KSFT_PASS && ooms == KSFT_PASS ? KSFT_PASS : KSFT_FAIL;
+	return fits == KSFT_PASS && big == KSFT_PASS ? KSFT_PASS : KSFT_FAIL;
 }
 
 static int test_zswap_max(void)

@@ -106,6 +106,27 @@ static int need(const char *what, bool device, bool vswap)
 	return KSFT_PASS;
 }
 
+/*
+ * The start of a paging case: check the environment, map @size bytes and
+ * fill them with @p. Returns the buffer, or NULL with *@ret set.
+ */
+static char *case_buffer(const char *what, bool device, bool vswap,
+			 size_t size, enum pattern p, int *ret)
+{
+	char *buf;
+
+	*ret = need(what, device, vswap);
+	if (*ret != KSFT_PASS)
+		return NULL;
+	buf = map_anon(size, 0);
+	if (!buf) {
+		*ret = KSFT_FAIL;
+		return NULL;
+	}
+	pattern_fill(buf, size, p, opt.seed);
+	return buf;
+}
+
 static int test_no_device(const char *what)
 {
 	struct fill_job job = { 96 * MiB, PAT_COMPRESSIBLE, opt.seed, 2 };
@@ -173,14 +194,10 @@ static int test_mixed_no_device(const char *what)
 	char *buf;
 	int ret;
 
-	ret = need(what, false, true);
-	if (ret != KSFT_PASS)
-		return ret;
-	buf = map_anon(size, 0);
+	buf = case_buffer(what, false, true, size, PAT_MIXED, &ret);
 	if (!buf)
-		return KSFT_FAIL;
+		return ret;
 	third = size / page_size() / 3;
-	pattern_fill(buf, size, PAT_MIXED, opt.seed);
 	vmstat_read(&before);
 	madvise(buf, size, MADV_PAGEOUT);
 	vmstat_read(&after);
@@ -217,13 +234,9 @@ static int slots_case(const char *what, enum pattern p)
 	char *buf;
 	int ret;
 
-	ret = need(what, true, false);
-	if (ret != KSFT_PASS)
-		return ret;
-	buf = map_anon(size, 0);
+	buf = case_buffer(what, true, false, size, p, &ret);
 	if (!buf)
-		return KSFT_FAIL;
-	pattern_fill(buf, size, p, opt.seed);
+		return ret;
 	used0 = device_pages_used(NULL);
 	vmstat_read(&before);
 	madvise(buf, size, MADV_PAGEOUT);
@@ -270,15 +283,11 @@ static int test_metadata(const char *what)
 	char *buf;
 	int ret;
 
-	ret = need(what, false, true);
-	if (ret != KSFT_PASS)
+	buf = case_buffer(what, false, true, size, PAT_COMPRESSIBLE, &ret);
+	if (!buf)
 		return ret;
 	slots0 = vswap_value("slots_in_use");
 	bytes0 = vswap_value("metadata_bytes");
-	buf = map_anon(size, 0);
-	if (!buf)
-		return KSFT_FAIL;
-	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
 	madvise(buf, size, MADV_PAGEOUT);
 	if (pagemap_scan(buf, size, &swapped, &present))
 		ok = false;
