@@ -27,7 +27,9 @@
  * Locking: a slot's backend is read for IO and changed only by the holder of
  * its swap cache claim (VSWAP_CACHE), which for everything here means: with
  * the swap-cache folio locked. Device slots are allocated and freed with the
- * swap device's own locks; none is taken under a vswap lock.
+ * swap device's own locks; none is taken under a vswap lock. vswap_forget()
+ * is the one function here called under a vswap cluster lock (see the lock
+ * order in mm/vswap.c).
  */
 #include <linux/memcontrol.h>
 #include <linux/mempolicy.h>
