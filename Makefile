@@ -6,7 +6,7 @@ B := build
 ROUNDS ?= 3
 
 .PHONY: help deps tree tree-base refresh refresh-check kernel run check \
-	check-base bench clean
+	check-base check-kasan bench clean
 
 help:
 	@sed -n 's/^## \([a-z-]*  \)/\1/p' README.md
@@ -37,6 +37,9 @@ check: tree
 
 check-base: tree-base
 	@$(H)/check.sh base
+
+check-kasan: tree
+	@$(H)/check.sh kasan
 
 bench: tree-base
 	@ROUNDS=$(ROUNDS) $(H)/bench.sh

@@ -2,8 +2,10 @@
 # 'make check': build the test kernel from the prepared tree, boot it, run the
 # guest suite and the harness self-tests, and close with 'N passed, N failed'.
 #
-# Usage: harness/check.sh [base]
-#   base  run the same suite on the pristine base instead of the patched tree
+# Usage: harness/check.sh [base|kasan]
+#   base   run the same suite on the pristine base instead of the patched tree
+#   kasan  run the suite on the patched tree with generic KASAN (slow: the
+#          guest's time limits are tripled); no self-tests, no =n run
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -14,8 +16,8 @@ trap 'rc=$?; [ $rc -eq 0 ] || [ -n "${counted:-}" ] ||
 echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
 what=${1:-patched}
 case "$what" in
-patched|base) ;;
-*) die "usage: $0 [base]";;
+patched|base|kasan) ;;
+*) die "usage: $0 [base|kasan]";;
 esac
 logs=$BUILD/logs/check-$what
 rm -rf "$logs"
@@ -25,10 +27,20 @@ obj=$("$TOP/harness/test-kernel.sh" "$what")
 "$TOP/harness/initramfs.sh" "$obj" "$BUILD/guest/initramfs.cpio.gz"
 
 runs=()
+kind=vswap
+[ "$what" = base ] && kind=base
+# VTEST_ONLY=REGEX: only the suite's runs whose name (ENV/PROGRAM) matches,
+# to try a change quickly; never what CI runs.
+only=()
+if [ -n "${VTEST_ONLY:-}" ]; then
+	echo "VTEST_ONLY=$VTEST_ONLY: running part of the suite only"
+	only=(--append "vtest.only=$VTEST_ONLY")
+fi
 vm() {		# vm NAME SUITE ARGS...: boot $obj, run SUITE, judged as NAME
 	runs+=("$logs/$1")
 	"$TOP/harness/vm.py" run --kernel "$obj/arch/x86/boot/bzImage" \
 		--initrd "$BUILD/guest/initramfs.cpio.gz" --suite "$2" --out "$logs/$1" \
+		--expected-skips "$TOP/harness/expected-skips" --kernel-kind "$kind" \
 		"${@:3}" || true
 }
 host() {	# host NAME CMD...: a TAP program run here, judged the same way
@@ -42,16 +54,32 @@ host vswap-tsan env TSAN_OPTIONS=halt_on_error=1 "$BUILD/vswap-test/vswap_test_t
 host vswap-asan env ASAN_OPTIONS=detect_leaks=0 "$BUILD/vswap-test/vswap_test_asan"
 
 start=$(date +%s)
-vm check check --mem 1G --timeout 2700
+if [ "$what" = kasan ]; then
+	vm check-kasan check --mem 1G --timeout 8100 --timeout-scale 3 "${only[@]}"
+	echo "guest runs took $(( $(date +%s) - start )) s"
+	counted=1
+	exec "$TOP/harness/vm.py" summary "${runs[@]}"
+fi
+vm check check --mem 1G --timeout 2700 "${only[@]}"
 # Harness self-tests: each run must fail, and for the reason named.
-vm selftest-corrupt selftest-corrupt --timeout 300 --expect-fail 'disk/swap_integrity: pageout'
-vm selftest-warn selftest-warn --timeout 300 --expect-fail 'kernel report .*(WARNING|cut here)'
-vm selftest-panic selftest-panic --timeout 300 --expect-fail 'kernel report .*Kernel panic'
-vm selftest-hang selftest-hang --timeout 30 --expect-fail 'timed out'
+[ -n "${VTEST_ONLY:-}" ] || {
+vm selftest-corrupt selftest-corrupt --timeout 300 \
+	--expect-fail '^disk/swap_integrity: pageout .*pageout: 1 bad pages; first at'
+vm selftest-warn selftest-warn --timeout 300 \
+	--expect-fail '^none/provoke-warn: kernel report .*(WARNING|cut here)'
+vm selftest-panic selftest-panic --timeout 300 \
+	--expect-fail '^none/provoke-panic: kernel report .*Kernel panic'
+vm selftest-hang selftest-hang --timeout 300 \
+	--expect-fail '^none/hang timed out after 20 s'
+vm selftest-death selftest-death --timeout 300 \
+	--expect-fail '^none/sudden-death did not finish'
+}
+
 # The patched tree with CONFIG_VIRTUAL_SWAP=n: the whole suite again.
 if [ "$what" = patched ]; then
 	if obj=$("$TOP/harness/test-kernel.sh" novswap); then
-		vm check-novswap check --mem 1G --timeout 2700
+		kind=novswap
+		vm check-novswap check --mem 1G --timeout 2700 "${only[@]}"
 	else
 		echo "FAILED: the CONFIG_VIRTUAL_SWAP=n kernel does not build"
 		runs+=("$logs/check-novswap")	# no summary: counted as failed

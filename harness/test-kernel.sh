@@ -2,9 +2,10 @@
 # Build the test kernel of the patched tree or of the pristine base, with
 # the fragments each one takes, and print the object directory.
 #
-# Usage: harness/test-kernel.sh [patched|novswap|base]
+# Usage: harness/test-kernel.sh [patched|novswap|kasan|base]
 #   patched  the patched tree with CONFIG_VIRTUAL_SWAP=y
 #   novswap  the patched tree with CONFIG_VIRTUAL_SWAP=n
+#   kasan    the patched tree with CONFIG_VIRTUAL_SWAP=y and generic KASAN
 #   base     the pristine base
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -14,8 +15,10 @@ obj=test
 case "${1:-patched}" in
 patched) src=$SRC frags+=("$TOP/configs/vswap.config");;
 novswap) src=$SRC obj=test-novswap frags+=("$TOP/configs/novswap.config");;
+kasan) src=$SRC obj=test-kasan
+	frags+=("$TOP/configs/vswap.config" "$TOP/configs/kasan.config");;
 base) src=$BASE_SRC;;
-*) die "usage: $0 [patched|novswap|base]";;
+*) die "usage: $0 [patched|novswap|kasan|base]";;
 esac
 obj=$(dirname "$src")/obj/$obj
 "$TOP/harness/build-kernel.sh" "$src" "$obj" "${frags[@]}" >&2

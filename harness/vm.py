@@ -6,13 +6,16 @@ The guest writes TAP results to its second serial port and kernel messages
 to the first. A run fails on any 'not ok', on a program that exits non-zero
 or prints no result, on a suite that does not finish (timeout, crash), and
 on any kernel oops, BUG, WARN, lockdep, KASAN/KFENCE report, hung task, soft
-lockup or panic in the console log. Kernel reports are attributed to the
+lockup or panic in the console log, on a program that outruns its own time
+limit (from its begin marker), and on a skip that is not declared as
+expected for the kernel under test. Kernel reports are attributed to the
 guest program that was running, from the markers the guest writes to
 /dev/kmsg; KUnit suites, which run at boot, are read from the console log.
 
 usage: vm.py run --kernel BZIMAGE --initrd CPIO --suite NAME --out DIR
                  [--mem SIZE] [--disk SIZE] [--timeout SEC]
                  [--expect-fail REGEX] [--show] [--verbose]
+                 [--expected-skips FILE --kernel-kind KIND]
        vm.py summary DIR...   (count the results of earlier runs)
        vm.py host --name NAME --out DIR -- CMD...   (a host-side TAP program)
 """
@@ -61,7 +64,9 @@ def qemu_cmd(a, accel, outdir):
     # emulation speed.
     slow = ' rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=30' \
         if accel == 'tcg' else ''
-    append = ('console=ttyS0,115200 panic=-1 mitigations=off'
+    # rootfstype=ramfs: the initramfs stays in memory, unswappable, so
+    # that swap in use is the tests' own (the guest checks that it is gone).
+    append = ('console=ttyS0,115200 panic=-1 mitigations=off rootfstype=ramfs'
               f'{slow} vtest.suite={a.suite} {a.append}').strip()
     return ['qemu-system-x86_64', '-nodefaults', '-display', 'none',
             '-no-reboot', '-machine', 'q35', *accel_args(accel),
@@ -72,8 +77,14 @@ def qemu_cmd(a, accel, outdir):
             '-drive', f'file={disk},if=virtio,format=raw,cache=unsafe']
 
 
+BEGIN = re.compile(r'# vtest begin (\S+)(?: timeout=(\d+))?')
+END = re.compile(r'# vtest end (\S+) rc=')
+
+
 def boot(a, accel, outdir, show=False):
-    """Run QEMU to completion or timeout; return (timed_out, seconds)."""
+    """Run QEMU to completion or timeout; return (timeout, seconds), where
+    timeout is None, the suite's name, or the name of the program that
+    outran its own limit (with the limit), as (name, seconds)."""
     os.makedirs(outdir, exist_ok=True)
     cmd = qemu_cmd(a, accel, outdir)
     disk = os.path.join(outdir, 'disk.img')
@@ -83,22 +94,37 @@ def boot(a, accel, outdir, show=False):
     results = open(os.path.join(outdir, 'results.log'), 'w')
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    running = {}	# the program in its frame: name, limit, deadline
 
     def pump():
         for raw in proc.stdout:
             line = raw.decode('utf-8', 'replace').replace('\r', '')
             results.write(line)
             results.flush()
+            m = BEGIN.search(line)
+            if m and m.group(2):
+                limit = int(m.group(2)) * a.timeout_scale
+                running.update(name=m.group(1), limit=limit,
+                               deadline=time.time() + limit)
+            elif END.search(line):
+                running.clear()
             if show:
                 sys.stdout.write(line)
                 sys.stdout.flush()
     t = threading.Thread(target=pump, daemon=True)
     t.start()
-    timed_out = False
+    timed_out = None
     try:
-        proc.wait(timeout=a.timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
+        while proc.poll() is None:
+            now = time.time()
+            prog = dict(running)
+            if prog and now > prog['deadline']:
+                timed_out = (prog['name'], prog['limit'])
+                break
+            if now - start > a.timeout:
+                timed_out = (f'suite {a.suite}', a.timeout)
+                break
+            time.sleep(0.5)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -138,11 +164,14 @@ def choose_accel(a):
 KSFT_SKIP = 4	# kselftest's exit code for "skipped as a whole"
 
 
-def parse_results(path):
+def parse_results(path, timed_out=None):
     """Results from the TAP channel: list of (name, status, detail), whether
-    the suite finished, and seconds per program."""
+    the suite finished, and seconds per program. A failure's detail is the
+    program's last diagnostic lines before it; a program that outran its
+    time limit (timed_out: name, seconds) is failed as such."""
     res, secs, finished = [], {}, False
     current = None
+    diag = []		# the running program's recent '# ' lines
 
     def end(rc):
         # Close the program's frame: it must have said something, kept to
@@ -165,13 +194,19 @@ def parse_results(path):
         lines = open(path, errors='replace').read().splitlines()
     except OSError:
         lines = []
+    def unfinished(name):
+        if timed_out and timed_out[0] == name:
+            return (name, 'fail', f'timed out after {timed_out[1]} s')
+        return (name, 'fail', 'did not finish')
+
     for line in lines:
-        m = re.search(r'# vtest begin (\S+)', line)
+        m = BEGIN.search(line)
         if m:
             if current:
-                res.append((current['name'], 'fail', 'did not finish'))
+                res.append(unfinished(current['name']))
             current = {'name': m.group(1), 'seen': 0, 'plan': None,
                        'failed': False}
+            diag = []
             continue
         m = re.search(r'# vtest end (\S+) rc=(\d+)(?: secs=(\d+))?', line)
         if m and current:
@@ -189,18 +224,23 @@ def parse_results(path):
             continue
         m = TAP.match(line)
         if not m:
+            if line.startswith('# ') and line.strip() != '#':
+                diag = (diag + [line[2:].strip()])[-3:]
             continue
         desc = m.group(2)
         sk = SKIP.search(desc)
         status = 'fail' if m.group(1) else ('skip' if sk else 'pass')
         desc = SKIP.sub('', desc).strip() or (sk.group(1) if sk else '')
         name = f"{current['name']}: {desc}" if current else desc
-        res.append((name, status, sk.group(1) if sk else ''))
+        detail = sk.group(1).strip() if sk else (
+            ' | '.join(diag) if status == 'fail' else '')
+        res.append((name, status, detail))
+        diag = []
         if current:
             current['seen'] += 1
             current['failed'] |= status == 'fail'
     if current:
-        res.append((current['name'], 'fail', 'did not finish'))
+        res.append(unfinished(current['name']))
     return res, finished, secs
 
 
@@ -219,13 +259,16 @@ def parse_console(path):
         lines = open(path, errors='replace').read().splitlines()
     except OSError:
         lines = []
+    allow = None	# what the running program provokes on purpose
     for raw in lines:
         line = TS.sub('', raw.replace('\r', ''))
-        if KERNEL_BAD.search(line):
+        m = re.search(r'vtest: (begin|end) (\S+)(?: allow=(.*))?$', line)
+        if not m and KERNEL_BAD.search(line) and \
+                not (allow and allow.search(line)):
             bad.append((current, line.strip()))
-        m = re.search(r'vtest: (begin|end) (\S+)', line)
         if m:
             current = m.group(2) if m.group(1) == 'begin' else 'between tests'
+            allow = re.compile(m.group(3)) if m.group(3) else None
             continue
         if line.startswith('KTAP version'):
             in_kunit = True
@@ -253,7 +296,7 @@ def parse_console(path):
 
 def judge(a, outdir, timed_out):
     results, finished, secs = parse_results(
-        os.path.join(outdir, 'results.log'))
+        os.path.join(outdir, 'results.log'), timed_out)
     kunit, bad = parse_console(os.path.join(outdir, 'console.log'))
     results = kunit + results
     per_test = {}
@@ -262,10 +305,10 @@ def judge(a, outdir, timed_out):
     for where, lines in per_test.items():
         more = f' (+{len(lines) - 1} more lines)' if len(lines) > 1 else ''
         results.append((f'{where}: kernel report', 'fail', lines[0] + more))
-    if timed_out:
-        results.append((f'suite {a.suite}', 'fail',
-                        f'timed out after {a.timeout} s'))
-    elif not finished:
+    if timed_out and timed_out[0] == f'suite {a.suite}':
+        results.append((timed_out[0], 'fail',
+                        f'timed out after {timed_out[1]} s'))
+    elif not finished and not timed_out:
         results.append((f'suite {a.suite}', 'fail',
                         'guest stopped before the suite finished'))
     return results, [line for _, line in bad], secs
@@ -293,11 +336,42 @@ def print_results(results, secs, verbose):
             print(f"ok - {prog} ({g['pass']} passed{skips}{took})")
 
 
+def load_expected_skips(path, kind):
+    """Patterns of the skips declared as expected on kernel @kind: lines
+    'KIND[,KIND...] REGEX  # why' of @path."""
+    pats = []
+    with open(path) as f:
+        for line in f:
+            line = line.split(' #', 1)[0].strip()
+            if not line or line.startswith('#'):
+                continue
+            kinds, regex = line.split(None, 1)
+            if kind in kinds.split(','):
+                pats.append(re.compile(regex))
+    return pats
+
+
+def judge_skips(results, pats):
+    """A skip must say why, and be declared as expected for this kernel;
+    any other skip is a failure."""
+    out = []
+    for name, st, detail in results:
+        if st == 'skip' and not detail:
+            st, detail = 'fail', 'skipped without saying why'
+        elif st == 'skip' and not any(p.search(name) for p in pats):
+            st, detail = 'fail', 'unexpected skip: ' + detail
+        out.append((name, st, detail))
+    return out
+
+
 def cmd_run(a):
     accel = choose_accel(a)
     outdir = os.path.abspath(a.out)
     timed_out, secs = boot(a, accel, outdir, a.show)
     results, bad, durations = judge(a, outdir, timed_out)
+    if a.expected_skips:
+        results = judge_skips(results, load_expected_skips(
+            a.expected_skips, a.kernel_kind))
     print(f'# suite {a.suite}: {accel.upper()}, {secs:.0f} s, logs in {outdir}')
     if a.expect_fail:
         # Harness self-test: the run must have failed, for the right reason.
@@ -320,9 +394,22 @@ def cmd_run(a):
     return 1 if failed else 0
 
 
+def kind_of(name):
+    """Which count a result goes to: KUnit suites other than vswap's test
+    the rest of the kernel; the harness self-tests test the harness."""
+    if name.startswith('kunit: ') and not name.startswith('kunit: vswap'):
+        return 'unrelated KUnit suites'
+    if name.startswith('harness: '):
+        return 'harness self-tests'
+    return 'swap tests'
+
+
 def cmd_summary(dirs):
-    """Print failures and the closing count over several runs."""
+    """Print failures, skips with their reasons and the closing count over
+    several runs: swap tests apart from the others, then all of them."""
     counts = {'pass': 0, 'fail': 0, 'skip': 0}
+    kinds = {}
+    skips = []
     for d in dirs:
         try:
             with open(os.path.join(d, 'summary.json')) as f:
@@ -335,8 +422,17 @@ def cmd_summary(dirs):
         tag = '' if data.get('suite') in (None, run, 'host/' + run) else run + ': '
         for name, st, detail in results:
             counts[st] += 1
+            k = kinds.setdefault(kind_of(name),
+                                 {'pass': 0, 'fail': 0, 'skip': 0})
+            k[st] += 1
             if st == 'fail':
                 print(f'FAILED: {tag}{name} {detail}'.rstrip())
+            elif st == 'skip':
+                skips.append(f'skipped (expected): {tag}{name}: {detail}')
+    print('\n'.join(skips))
+    for kind, k in kinds.items():
+        print(f"{kind}: {k['pass']} passed, {k['fail']} failed, "
+              f"{k['skip']} skipped")
     print(f"{counts['pass']} passed, {counts['fail']} failed, "
           f"{counts['skip']} skipped")
     return 1 if counts['fail'] else 0
@@ -391,6 +487,12 @@ def main():
     p.add_argument('--timeout', type=int, default=1200)
     p.add_argument('--append', default='')
     p.add_argument('--expect-fail', default='')
+    p.add_argument('--timeout-scale', type=int, default=1,
+                   help="multiply each program's time limit (slow kernels)")
+    p.add_argument('--expected-skips', default='',
+                   help='file of skips declared as expected, by kernel kind')
+    p.add_argument('--kernel-kind', default='',
+                   help='vswap, novswap or base: which skips are expected')
     p.add_argument('--show', action='store_true',
                    help='copy the guest output to this terminal')
     p.add_argument('--verbose', action='store_true',

@@ -1,27 +1,40 @@
 # Helpers for the guest suites; sourced by /init.
 #
-# A suite is a list of 'run ENV PROGRAM ARGS...' lines. ENV names the swap
+# A suite is a list of 'run [-t SECS] [-n NAME] [-k REGEX] ENV PROGRAM
+# ARGS...' lines ('vrun': the same, on a kernel with virtual swap only): -t is the program's time limit (the host kills the guest
+# past it, default $RUN_TIMEOUT s), -n its name in the results (default
+# ENV/PROGRAM), -k a kernel message the program provokes on purpose (an
+# injected I/O error), which then does not fail the run. ENV names the swap
 # backend the program runs on:
 #   none        no swap at all
 #   disk        /dev/vda as swap, zswap off
 #   zswap-disk  zswap on, /dev/vda as swap behind it
 #   file        a swapfile on an ext2 filesystem on /dev/vda, zswap off
 #   zswap-file  zswap on, that swapfile behind it
+#   two-files   zswap off, two swapfiles on that filesystem: /mnt/swapfile
+#               (32 MiB) and /mnt/swapfile2 (64 MiB)
 #   zswap-only  zswap on, no swap device
 #   zram        /dev/zram0 as swap, zswap off
 # Each run is framed by markers on both channels, so the host can attribute
 # every result and every kernel warning to the program that was running.
+# A program runs in the cgroup $TESTCG/run and makes its own cgroups beside
+# it, so that reclaim of $TESTCG reaches all the memory of the tests, and
+# none of the rest of the guest (this shell, the initramfs in tmpfs).
 
+RUN_TIMEOUT=600
+TESTCG=/sys/fs/cgroup/vtest
 SWAPDEV=/dev/vda
 SWAPFILE=/mnt/swapfile
 ZSWAP=/sys/module/zswap/parameters
 
 kmsg() { echo "vtest: $*" > /dev/kmsg; }
 
-# Back to no swap at all; says what it could not undo and fails then.
+# Back to no swap at all; says what it could not undo and fails then. A
+# swapoff that does not finish in time (it retries forever while a slot is
+# still counted in use with nothing left to bring in) is interrupted.
 swap_reset() {
 	local ok=0
-	swapoff -a 2>/dev/null
+	timeout -s INT 120 swapoff -a 2>/dev/null
 	if [ "$(wc -l < /proc/swaps)" -gt 1 ]; then
 		echo "# swap_reset: swapoff left: $(tail -n +2 /proc/swaps | tr -s ' ')"
 		ok=1
@@ -45,13 +58,66 @@ swap_disk() {
 	mkswap $SWAPDEV > /dev/null && swapon $SWAPDEV
 }
 
-# A swapfile fully written (swapon refuses files with holes).
+# Swapfiles fully written (swapon refuses files with holes): PATH MiB ...
 swap_file() {
 	echo 0 > /sys/block/vda/queue/rotational
 	mke2fs -q $SWAPDEV > /dev/null && mkdir -p /mnt &&
-	mount -t ext2 $SWAPDEV /mnt &&
-	dd if=/dev/zero of=$SWAPFILE bs=1M count="${SWAPFILE_MB:-384}" 2> /dev/null &&
-	chmod 600 $SWAPFILE && mkswap $SWAPFILE > /dev/null && swapon $SWAPFILE
+	mount -t ext2 $SWAPDEV /mnt || return 1
+	while [ $# -gt 0 ]; do
+		dd if=/dev/zero of="$1" bs=1M count="$2" 2> /dev/null &&
+		chmod 600 "$1" && mkswap "$1" > /dev/null && swapon "$1" ||
+			return 1
+		shift 2
+	done
+}
+
+# What a finished program may leave behind, one "what value" a line: no
+# swap in use once its memory is freed. Virtual slots are freed at once;
+# freed device slots wait in per-CPU swap slot caches (up to 64 each) until
+# a batch is returned or swapoff drains them, still counted in /proc/swaps,
+# still charged (pinning a removed cgroup as dying) and, without virtual
+# swap, still holding their zswap entries. So those are checked after
+# swapoff, exactly.
+#
+# The guest's own processes (this shell) may have been swapped out by a
+# test that pressed on all memory: what their page tables hold is theirs.
+# (The initramfs is on ramfs: it never swaps.)
+procs_swapped() {
+	cat /proc/[0-9]*/status 2>/dev/null |
+		awk '/^VmSwap:/ { kb += $2 } END { print int(kb / 4) }'
+}
+
+swap_leftovers() {
+	local v p=$(procs_swapped)
+	v=$(cat /sys/kernel/mm/vswap/slots_in_use 2>/dev/null) &&
+		[ "$v" -gt "$p" ] && echo "vswap slots_in_use $v (processes hold $p)"
+	return 0
+}
+
+swap_leftovers_after_swapoff() {
+	local v p=$(procs_swapped)
+	v=$(cat /sys/kernel/debug/zswap/stored_pages 2>/dev/null) &&
+		[ "$v" -gt "$p" ] && echo "zswap stored_pages $v (processes hold $p)"
+	v=$(tail -n +2 /proc/swaps | wc -l)
+	[ "$v" != 0 ] && echo "swap areas $v"
+	v=$(awk '/^nr_dying_descendants/ { print $2 }' /sys/fs/cgroup/cgroup.stat)
+	[ "$v" != 0 ] && echo "dying cgroups $v"
+	swap_leftovers
+}
+
+# Nothing left behind after a program (whose frees may still be finishing,
+# and whose last swap-cache folios only reclaim frees: it gets a nudge).
+leak_check() {
+	local what=$1 tries=0 left
+	while left=$($what) && [ -n "$left" ]; do
+		tries=$((tries + 1))
+		[ $tries -gt 40 ] && break
+		[ $tries -gt 5 ] && echo 64M > $TESTCG/memory.reclaim 2>/dev/null
+		sleep 0.25
+	done
+	[ -z "$left" ] && return 0
+	echo "# left behind: $(echo "$left" | tr '\n' ';')"
+	return 1
 }
 
 zswap_on() {
@@ -66,8 +132,9 @@ swap_setup() {
 	none) ;;
 	disk) swap_disk;;
 	zswap-disk) zswap_on && swap_disk;;
-	file) swap_file;;
-	zswap-file) zswap_on && swap_file;;
+	file) swap_file $SWAPFILE "${SWAPFILE_MB:-384}";;
+	zswap-file) zswap_on && swap_file $SWAPFILE "${SWAPFILE_MB:-384}";;
+	two-files) swap_file $SWAPFILE 32 ${SWAPFILE}2 64;;
 	zswap-only) zswap_on;;
 	zram)
 		[ -e /sys/block/zram0 ] || echo 1 > /sys/class/zram-control/hot_add
@@ -79,24 +146,51 @@ swap_setup() {
 }
 
 run() {
-	local env=$1 name
+	local env name= limit=$RUN_TIMEOUT allow=
+	while :; do
+		case "$1" in
+		-t) limit=$2; shift 2;;
+		-n) name=$2; shift 2;;
+		-k) allow=" allow=$2"; shift 2;;
+		*) break;;
+		esac
+	done
+	env=$1
 	shift
-	name="$env/$1"
+	name="$env/${name:-$1}"
+	# vtest.only=REGEX on the kernel command line: only the runs it names
+	if [ -n "${VTEST_ONLY:-}" ] && ! echo "$name" | grep -qE "$VTEST_ONLY"; then
+		return
+	fi
 	if ! swap_setup "$env"; then
-		echo "# vtest begin $name"
+		echo "# vtest begin $name timeout=$limit"
 		echo "not ok 1 setup of swap environment '$env' failed"
 		echo "# vtest end $name rc=1"
 		return
 	fi
-	kmsg "begin $name"
-	echo "# vtest begin $name"
+	kmsg "begin $name$allow"
+	echo "# vtest begin $name timeout=$limit"
 	local start=$(date +%s) rc
-	"$@"
+	mkdir -p $TESTCG/run
+	sh -c 'echo $$ > '$TESTCG'/run/cgroup.procs && exec "$@"' sh "$@"
 	rc=$?
-	# Tearing down is part of the test: a swapoff that fails after a
-	# program ran means the kernel lost track of something.
-	swap_reset || { echo; echo "not ok 999 swap_reset after $name"; rc=1; }
+	# Tearing down is part of the test: a program that leaves swap in use,
+	# or a swapoff that fails after it, means the kernel lost track of
+	# something.
 	echo
+	leak_check swap_leftovers ||
+		{ echo "not ok 998 $name left swap in use"; rc=1; }
+	rmdir $TESTCG/run ||
+		{ echo "not ok 997 $name left tasks behind"; rc=1; }
+	if ! swap_reset || ! leak_check swap_leftovers_after_swapoff; then
+		echo "not ok 999 swap_reset after $name"
+		rc=1
+	fi
 	echo "# vtest end $name rc=$rc secs=$(( $(date +%s) - start ))"
 	kmsg "end $name"
+}
+
+vrun() {
+	[ -d /sys/kernel/mm/vswap ] && run "$@"
+	return 0
 }

@@ -2,8 +2,9 @@
 /*
  * Runs only the swap cases of the upstream cgroup test_memcontrol: the whole
  * program also tests socket accounting, protection and OOM groups, which
- * this guest does not set up. The upstream file is compiled in unchanged;
- * only its main() is replaced by one that picks the tests named *swap*.
+ * this guest does not set up. The upstream file is compiled in (with its
+ * swap.max case filling pages with data, not zeroes: see patches/), only
+ * its main() is replaced by one that picks the tests named *swap*.
  */
 #define main test_memcontrol_main
 #include "test_memcontrol.c"
@@ -27,18 +28,6 @@ int main(void)
 	for (i = 0; i < ARRAY_SIZE(tests); i++) {
 		if (!strstr(tests[i].name, "swap"))
 			continue;
-		/*
-		 * It swaps out malloc()ed pages it only zeroed. With virtual
-		 * swap, zero-filled pages take no device slot and so no
-		 * memory.swap charge: memory.swap.max cannot be reached.
-		 * swap_memcg's swap_max tests the limit with real data.
-		 */
-		if (!strcmp(tests[i].name, "test_memcg_swap_max_peak") &&
-		    !access("/sys/kernel/mm/vswap", F_OK)) {
-			ksft_test_result_skip("%s: zero pages take no swap under virtual swap\n",
-					      tests[i].name);
-			continue;
-		}
 		switch (tests[i].fn(root)) {
 		case KSFT_PASS:
 			ksft_test_result_pass("%s\n", tests[i].name);
