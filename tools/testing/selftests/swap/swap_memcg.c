@@ -103,7 +103,8 @@ static int swap_max_fits(void)
 		ksft_print_msg("%s: the cgroup never used swap\n", what);
 		ret = KSFT_FAIL;
 	}
-	if (!swapped_out(what, &before, &after))
+	if (!swapped_out(what, &before, &after) ||
+	    !cg_swap_uncharged(what, cg))
 		ret = KSFT_FAIL;
 	cg_destroy(cg);
 	return ret;
@@ -136,6 +137,8 @@ static int swap_max_oversized(void)
 	cg_read_key(cg, "memory.events", "oom_kill", &ooms);
 	cg_read(cg, "memory.swap.peak", &peak);
 	cg_print_stats(what, cg);
+	if (!cg_swap_uncharged(what, cg))
+		status = -1;
 	cg_destroy(cg);
 	if (runs) {
 		if (child_result(what, status) != KSFT_PASS)
@@ -181,12 +184,10 @@ static int test_zswap_max(void)
 
 	if (read_str("/sys/module/zswap/parameters/enabled", on, sizeof(on)) ||
 	    on[0] != 'Y') {
-		ksft_print_msg("%s: zswap is not enabled\n", what);
-		return KSFT_SKIP;
+		return skip_case("zswap is not enabled");
 	}
 	if (!swaps_find(NULL, NULL)) {
-		ksft_print_msg("%s: no swap device in /proc/swaps\n", what);
-		return KSFT_SKIP;
+		return skip_case("no swap device in /proc/swaps");
 	}
 	ksft_print_msg("%s: %zu MiB, memory.max %zu MiB, memory.zswap.max %zu KiB\n",
 		       what, job.size / MiB, opt_limit / MiB,
@@ -201,6 +202,8 @@ static int test_zswap_max(void)
 					    &zswap_peak));
 	vmstat_read(&after);
 	cg_print_stats(what, cg);
+	if (!cg_swap_uncharged(what, cg))
+		ret = KSFT_FAIL;
 	cg_destroy(cg);
 	if (!swapped_out(what, &before, &after))
 		ret = KSFT_FAIL;

@@ -22,6 +22,7 @@
 #include "swap_util.h"
 
 bool opt_corrupt;
+static char skip_reason[256];
 
 static const char * const pattern_names[] = {
 	[PAT_COMPRESSIBLE]	= "compressible",
@@ -91,6 +92,17 @@ void common_opts_print(const struct common_opts *o)
 		       opt_corrupt ? ", corrupting data on purpose" : "");
 }
 
+int skip_case(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+	va_end(ap);
+	ksft_print_msg("skipped: %s\n", skip_reason);
+	return KSFT_SKIP;
+}
+
 void run_cases(unsigned int nr, const char *(*name)(unsigned int i),
 	       int (*run)(unsigned int i), const char *only,
 	       const struct common_opts *o)
@@ -110,9 +122,13 @@ void run_cases(unsigned int nr, const char *(*name)(unsigned int i),
 		if (only && strcmp(only, name(i)))
 			continue;
 		start = now_sec();
+		skip_reason[0] = '\0';
 		ret = run(i);
 		ksft_print_msg("%s: %.1f s\n", name(i), now_sec() - start);
-		ksft_test_result_report(ret, "%s\n", name(i));
+		if (ret == KSFT_SKIP)
+			ksft_test_result_code(ret, name(i), "%s", skip_reason);
+		else
+			ksft_test_result_report(ret, "%s\n", name(i));
 	}
 	ksft_finished();
 }
@@ -294,22 +310,24 @@ bool verify(const char *what, void *buf, size_t len, enum pattern p,
 	return !m.bad_pages;
 }
 
-int pagemap_scan(const void *buf, size_t len, size_t *swapped,
-		 size_t *present)
+int swap_scan(const void *buf, size_t len, struct swap_scan *s)
 {
 	size_t ps = page_size(), first = (uintptr_t)buf / ps, n = len / ps;
+	unsigned char vec[512];
 	size_t done, cnt, i;
 	uint64_t ent[512];
 	ssize_t r;
 	int fd;
 
-	*swapped = *present = 0;
+	memset(s, 0, sizeof(*s));
 	fd = open("/proc/self/pagemap", O_RDONLY);
 	if (fd < 0) {
 		ksft_perror("open /proc/self/pagemap");
 		return -1;
 	}
 	for (done = 0; done < n; done += cnt) {
+		const char *at = (const char *)buf + done * ps;
+
 		cnt = n - done < ARRAY_SIZE(ent) ? n - done : ARRAY_SIZE(ent);
 		r = pread(fd, ent, cnt * sizeof(ent[0]),
 			  (off_t)((first + done) * sizeof(ent[0])));
@@ -318,29 +336,129 @@ int pagemap_scan(const void *buf, size_t len, size_t *swapped,
 			close(fd);
 			return -1;
 		}
+		/* for a swap entry, mincore() tells if the swap cache has it */
+		if (mincore((void *)at, cnt * ps, vec)) {
+			ksft_perror("mincore");
+			close(fd);
+			return -1;
+		}
 		for (i = 0; i < cnt; i++) {
-			*swapped += (ent[i] >> 62) & 1;
-			*present += ent[i] >> 63;
+			bool swapped = (ent[i] >> 62) & 1;
+
+			s->swapped += swapped;
+			s->present += ent[i] >> 63;
+			s->cached += swapped && (vec[i] & 1);
 		}
 	}
 	close(fd);
 	return 0;
 }
 
+int cg_self(char *cg, size_t len)
+{
+	char line[PATH_MAX];
+	int err = -ENOENT;
+	FILE *f;
+
+	f = fopen("/proc/self/cgroup", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* cgroup v2: "0::/path" */
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(cg, len, CGROUP_ROOT "%s",
+			 strcmp(line + 3, "/") ? line + 3 : "");
+		err = 0;
+		break;
+	}
+	fclose(f);
+	return err;
+}
+
+#define DROP_TRIES	40
+
+long swapcache_drop(const char *what, void *buf, size_t len)
+{
+	char cg[PATH_MAX];
+
+	if (cg_self(cg, sizeof(cg))) {
+		ksft_print_msg("%s: cannot find this task's cgroup\n", what);
+		return -1;
+	}
+	return swapcache_drop_in(what, buf, len, cg);
+}
+
+long swapcache_drop_in(const char *what, void *buf, size_t len,
+		       const char *cg)
+{
+	char path[PATH_MAX + 16], val[32];
+	struct swap_scan s;
+	int tries;
+
+	if (!strcmp(cg, CGROUP_ROOT)) {
+		/* reclaim there would swap out the whole guest */
+		ksft_print_msg("%s: runs in the root cgroup: run it in a cgroup of its own\n",
+			       what);
+		return -1;
+	}
+	for (tries = 0; ; tries++) {
+		if (swap_scan(buf, len, &s))
+			return -1;
+		if (!s.cached)
+			break;
+		if (tries == DROP_TRIES) {
+			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims\n",
+				       what, s.cached, s.swapped, tries);
+			return -1;
+		}
+		/* writeback still in flight: reclaim skips those folios */
+		if (tries)
+			usleep(5000 * tries);
+		/* -EAGAIN (less reclaimed than asked) is fine: scan again */
+		snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
+		snprintf(val, sizeof(val), "%zu", 2 * s.cached * page_size());
+		write_str(path, val);
+	}
+	ksft_print_msg("%s: %zu pages swapped out, none in the swap cache (%d reclaims)\n",
+		       what, s.swapped, tries);
+	return s.swapped;
+}
+
+bool pageout_verify(const char *what, void *buf, size_t len, enum pattern p,
+		    uint64_t seed)
+{
+	struct vmstat before, mid, after;
+	long dropped;
+	bool ok;
+
+	vmstat_read(&before);
+	ok = pageout_enough(what, buf, len);
+	dropped = swapcache_drop(what, buf, len);
+	vmstat_read(&mid);
+	ok &= swapped_out(what, &before, &mid);
+	ok &= verify(what, buf, len, p, seed);
+	vmstat_read(&after);
+	ok &= dropped >= 0 && swapped_in(what, &mid, &after, dropped);
+	return ok;
+}
+
 int pageout_pct(const char *what, void *buf, size_t len)
 {
-	size_t n = len / page_size(), swapped, present;
+	size_t n = len / page_size();
+	struct swap_scan s;
 	int pct;
 
 	if (madvise(buf, len, MADV_PAGEOUT)) {
 		ksft_perror("madvise(MADV_PAGEOUT)");
 		return -1;
 	}
-	if (pagemap_scan(buf, len, &swapped, &present))
+	if (swap_scan(buf, len, &s))
 		return -1;
-	pct = n ? (int)(swapped * 100 / n) : 0;
+	pct = n ? (int)(s.swapped * 100 / n) : 0;
 	ksft_print_msg("%s: %zu of %zu pages swapped out (%d%%), %zu resident\n",
-		       what, swapped, n, pct, present);
+		       what, s.swapped, n, pct, s.present);
 	return pct;
 }
 
@@ -366,6 +484,8 @@ static const char * const vmstat_names[NR_VMSTAT_ITEMS] = {
 	[VM_SWPOUT_ZERO]	= "swpout_zero",
 	[VM_THP_SWPOUT]		= "thp_swpout",
 	[VM_THP_SWPOUT_FALLBACK] = "thp_swpout_fallback",
+	[VM_SWAP_RA]		= "swap_ra",
+	[VM_SWAP_RA_HIT]	= "swap_ra_hit",
 };
 
 void vmstat_read(struct vmstat *s)
@@ -410,6 +530,31 @@ bool swapped_out(const char *what, const struct vmstat *before,
 	if (d[VM_PSWPOUT] + d[VM_ZSWPOUT] + d[VM_SWPOUT_ZERO])
 		return true;
 	ksft_print_msg("%s: nothing was swapped out\n", what);
+	return false;
+}
+
+uint64_t swapins(const struct vmstat *before, const struct vmstat *after)
+{
+	return after->v[VM_PSWPIN] - before->v[VM_PSWPIN] +
+	       after->v[VM_ZSWPIN] - before->v[VM_ZSWPIN] +
+	       after->v[VM_SWPIN_ZERO] - before->v[VM_SWPIN_ZERO];
+}
+
+bool swapped_in(const char *what, const struct vmstat *before,
+		const struct vmstat *after, uint64_t want)
+{
+	uint64_t got = swapins(before, after);
+
+	ksft_print_msg("%s: read back %" PRIu64 " pages (pswpin +%" PRIu64
+		       " zswpin +%" PRIu64 " swpin_zero +%" PRIu64
+		       "), want at least %" PRIu64 "\n", what, got,
+		       after->v[VM_PSWPIN] - before->v[VM_PSWPIN],
+		       after->v[VM_ZSWPIN] - before->v[VM_ZSWPIN],
+		       after->v[VM_SWPIN_ZERO] - before->v[VM_SWPIN_ZERO], want);
+	if (got >= want)
+		return true;
+	ksft_print_msg("%s: fewer pages came back from a swap backend than were swapped out and uncached\n",
+		       what);
 	return false;
 }
 
@@ -473,11 +618,32 @@ int read_key(const char *path, const char *key, uint64_t *val)
 	return err;
 }
 
-int cg_create(char *cg, size_t len, const char *tag)
+int cg_home(char *cg, size_t len)
 {
+	char *slash;
 	int err;
 
-	snprintf(cg, len, CGROUP_ROOT "/swaptest-%s-%d", tag, getpid());
+	err = cg_self(cg, len);
+	if (err)
+		return err;
+	slash = strrchr(cg, '/');
+	if (strcmp(cg, CGROUP_ROOT) && slash)
+		*slash = '\0';
+	return 0;
+}
+
+int cg_create(char *cg, size_t len, const char *tag)
+{
+	char home[PATH_MAX];
+	int err;
+
+	err = cg_home(home, sizeof(home));
+	if (err) {
+		ksft_print_msg("cannot find this task's cgroup: %s\n",
+			       strerror(-err));
+		return err;
+	}
+	snprintf(cg, len, "%s/swaptest-%s-%d", home, tag, getpid());
 	if (!mkdir(cg, 0755))
 		return 0;
 	err = -errno;
@@ -499,6 +665,33 @@ int cg_destroy(const char *cg)
 	}
 	ksft_print_msg("rmdir %s: %s\n", cg, strerror(errno));
 	return -errno;
+}
+
+/*
+ * Freed swap slots wait in per-CPU caches (mm/swap_slots.c, 64 each) until
+ * a batch is returned; until then they stay charged, and their zswap
+ * entries stay (freed when the slot is).
+ */
+#define SLOTS_CACHED_PAGES	64
+
+bool cg_swap_uncharged(const char *what, const char *cg)
+{
+	uint64_t swap = 0, zswap = 0, slack;
+	int tries;
+
+	slack = SLOTS_CACHED_PAGES * sysconf(_SC_NPROCESSORS_CONF) *
+		page_size();
+	for (tries = 0; tries < 100; tries++) {
+		cg_read(cg, "memory.swap.current", &swap);
+		cg_read(cg, "memory.zswap.current", &zswap);
+		if (swap <= slack && zswap <= slack)
+			return true;
+		usleep(20000);
+	}
+	ksft_print_msg("%s: charges left after its tasks exited: memory.swap.current %llu, memory.zswap.current %llu, more than the swap slot caches hold (%llu)\n",
+		       what, (unsigned long long)swap,
+		       (unsigned long long)zswap, (unsigned long long)slack);
+	return false;
 }
 
 int cg_write(const char *cg, const char *file, const char *fmt, ...)
@@ -724,4 +917,32 @@ int swaps_find(const char *dev, int *prio)
 	}
 	fclose(f);
 	return n;
+}
+
+uint64_t swaps_used_kb(const char *dev)
+{
+	char line[PATH_MAX + 128], name[PATH_MAX], want[PATH_MAX];
+	unsigned long long used, sum = 0;
+	FILE *f;
+
+	if (dev && !realpath(dev, want))
+		snprintf(want, sizeof(want), "%s", dev);
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return 0;
+	if (fgets(line, sizeof(line), f)) {
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%4095s %*s %*s %llu", name, &used) != 2)
+				continue;
+			if (!dev || !strcmp(name, want))
+				sum += used;
+		}
+	}
+	fclose(f);
+	return sum;
+}
+
+bool vswap_enabled(void)
+{
+	return !access("/sys/kernel/mm/vswap", F_OK);
 }

@@ -74,6 +74,14 @@ __noreturn void run_cases(unsigned int nr,
 			  int (*run)(unsigned int i), const char *only,
 			  const struct common_opts *o);
 
+/*
+ * Print why a case cannot run here and return KSFT_SKIP; run_cases()
+ * reports the reason with the skip.  Only for what the environment truly
+ * lacks: the harness fails every skip not declared as expected.
+ */
+__printf(1, 2)
+int skip_case(const char *fmt, ...);
+
 size_t page_size(void);
 /* CLOCK_MONOTONIC in seconds */
 double now_sec(void);
@@ -105,12 +113,37 @@ int pageout_pct(const char *what, void *buf, size_t len);
 /* pageout_pct() >= MIN_SWAPPED_PCT, with a message if not. */
 #define MIN_SWAPPED_PCT	50
 bool pageout_enough(const char *what, void *buf, size_t len);
-int pagemap_scan(const void *buf, size_t len, size_t *swapped,
-		 size_t *present);
+
+/* Where the pages of a range are, from pagemap and mincore(). */
+struct swap_scan {
+	size_t present;		/* mapped in memory */
+	size_t swapped;		/* a swap entry in the page table */
+	size_t cached;		/* of those, still in the swap cache */
+};
+
+int swap_scan(const void *buf, size_t len, struct swap_scan *s);
+/*
+ * Evict the swap cache folios of @buf's swapped-out pages (waiting for
+ * their writeback), through memory.reclaim of this task's cgroup, so that
+ * touching them must read the swap backend.  Returns how many of @buf's
+ * pages are swapped out and uncached, or -1 if some stay cached.
+ */
+long swapcache_drop(const char *what, void *buf, size_t len);
+/* The same, reclaiming @cg: where the folios are charged, if elsewhere. */
+long swapcache_drop_in(const char *what, void *buf, size_t len,
+		       const char *cg);
+/*
+ * The whole round trip through the backend: pageout_enough(), proof from
+ * the counters that pages left, swapcache_drop(), verify(), and proof
+ * that at least the dropped pages were read back from a backend.
+ */
+bool pageout_verify(const char *what, void *buf, size_t len, enum pattern p,
+		    uint64_t seed);
 
 enum vmstat_item {
 	VM_PSWPIN, VM_PSWPOUT, VM_ZSWPIN, VM_ZSWPOUT, VM_ZSWPWB,
 	VM_SWPIN_ZERO, VM_SWPOUT_ZERO, VM_THP_SWPOUT, VM_THP_SWPOUT_FALLBACK,
+	VM_SWAP_RA, VM_SWAP_RA_HIT,
 	NR_VMSTAT_ITEMS
 };
 
@@ -122,6 +155,11 @@ void vmstat_read(struct vmstat *s);
 /* Print all deltas; true if pswpout + zswpout + swpout_zero moved. */
 bool swapped_out(const char *what, const struct vmstat *before,
 		 const struct vmstat *after);
+/* Pages read back from any backend: pswpin + zswpin + swpin_zero. */
+uint64_t swapins(const struct vmstat *before, const struct vmstat *after);
+/* swapins() >= @want, with the deltas printed; a message if not. */
+bool swapped_in(const char *what, const struct vmstat *before,
+		const struct vmstat *after, uint64_t want);
 
 /* Small file helpers; they return 0 or -errno. */
 int read_str(const char *path, char *buf, size_t len);
@@ -131,8 +169,21 @@ int read_u64(const char *path, uint64_t *val);
 /* Value of the "key value" line starting with @key (e.g. /proc/vmstat). */
 int read_key(const char *path, const char *key, uint64_t *val);
 
+/*
+ * Where test cgroups go: beside this task's own cgroup, or at the root if
+ * it runs there.  The harness runs each program in a cgroup of its own
+ * inside one for all tests, so that reclaim there (memory.reclaim, see
+ * swapcache_drop()) never swaps out the rest of the guest.
+ */
+int cg_home(char *cg, size_t len);
 int cg_create(char *cg, size_t len, const char *tag);
 int cg_destroy(const char *cg);
+/*
+ * Once the cgroup's tasks have exited, its swap and zswap charges must go
+ * back to zero, but for the freed slots waiting in the per-CPU swap slot
+ * caches (frees finish asynchronously: polled for a while).
+ */
+bool cg_swap_uncharged(const char *what, const char *cg);
 __printf(3, 4)
 int cg_write(const char *cg, const char *file, const char *fmt, ...);
 int cg_read(const char *cg, const char *file, uint64_t *val);
@@ -175,5 +226,11 @@ void setting_restore(struct saved_setting *s);
 
 /* Active swap areas named @dev (all if NULL); *prio gets the last one's. */
 int swaps_find(const char *dev, int *prio);
+/* KiB in use ("Used" of /proc/swaps) on @dev, or on all areas if NULL. */
+uint64_t swaps_used_kb(const char *dev);
+/* Is this a kernel with virtual swap (/sys/kernel/mm/vswap)? */
+bool vswap_enabled(void);
+/* This task's cgroup directory (cgroup v2), CGROUP_ROOT for the root. */
+int cg_self(char *cg, size_t len);
 
 #endif /* SWAP_UTIL_H */

@@ -3,8 +3,12 @@
  * swapoff_race: swapoff of a swap area while two threads keep faulting its
  * pages back in.  swapoff and the page faults race to bring the same pages
  * into memory; swapoff must succeed, every page must end up resident, and
- * the data must be exactly what was written.  The swap area is turned back
- * on at the end.
+ * the data must be exactly what was written.  The race is proven, not
+ * hoped for: the area must hold at least a quarter of the swapped pages
+ * when the readers start and some still when swapoff starts, and every
+ * reader must be in a pass while swapoff runs.  (With zswap in front, use
+ * --pattern mixed: under virtual swap only the incompressible third goes to
+ * the device.)  The swap area is turned back on at the end.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,12 +30,16 @@ static const char *opt_device;
 
 static char *buf;
 static size_t size;
-static int swapoff_done;
+
+enum { BEFORE_SWAPOFF, IN_SWAPOFF, AFTER_SWAPOFF };
+static int phase;		/* __atomic */
+static int readers_running;	/* __atomic */
 
 struct reader {
 	pthread_t thread;
 	uint64_t rng;
 	unsigned long passes;
+	unsigned long passes_in_swapoff;	/* overlapping it */
 	struct mismatch m;
 };
 
@@ -40,25 +48,31 @@ static void *reader_fn(void *arg)
 {
 	struct reader *r = arg;
 	size_t npages = size / page_size(), start;
-	int done;
+	int first, last;
 
+	__atomic_add_fetch(&readers_running, 1, __ATOMIC_RELEASE);
 	do {
 		/* a pass that begins after swapoff returned is the last */
-		done = __atomic_load_n(&swapoff_done, __ATOMIC_ACQUIRE);
+		first = __atomic_load_n(&phase, __ATOMIC_ACQUIRE);
 		r->rng = r->rng * 6364136223846793005ULL + 1442695040888963407ULL;
 		start = (r->rng >> 33) % npages * page_size();
 		pattern_check(buf + start, size - start, opt.pattern, opt.seed,
 			      &r->m);
 		pattern_check(buf, start, opt.pattern, opt.seed, &r->m);
+		last = __atomic_load_n(&phase, __ATOMIC_ACQUIRE);
 		r->passes++;
-	} while (!done);
+		r->passes_in_swapoff += first <= IN_SWAPOFF &&
+					last >= IN_SWAPOFF;
+	} while (first != AFTER_SWAPOFF);
 	return NULL;
 }
 
 static int swapoff_during_read(void)
 {
-	size_t swapped, present, npages;
+	uint64_t used_kb, used_at_swapoff_kb;
 	struct reader r[NR_READERS];
+	struct swap_scan scan;
+	size_t npages;
 	struct vmstat before, after;
 	double start, secs;
 	unsigned int i, started;
@@ -77,7 +91,18 @@ static int swapoff_during_read(void)
 		return KSFT_FAIL;
 	pattern_fill(buf, size, opt.pattern, opt.seed);
 	vmstat_read(&before);
-	if (!pageout_enough("before swapoff", buf, size)) {
+	if (!pageout_enough("before swapoff", buf, size) ||
+	    swap_scan(buf, size, &scan)) {
+		munmap(buf, size);
+		return KSFT_FAIL;
+	}
+	used_kb = swaps_used_kb(opt_device);
+	ksft_print_msg("%s holds %llu KiB of the %zu KiB swapped out\n",
+		       opt_device, (unsigned long long)used_kb,
+		       scan.swapped * page_size() / 1024);
+	if (used_kb * 1024 < scan.swapped * page_size() / 4) {
+		ksft_print_msg("want at least a quarter of the swapped pages on %s\n",
+			       opt_device);
 		munmap(buf, size);
 		return KSFT_FAIL;
 	}
@@ -94,13 +119,24 @@ static int swapoff_during_read(void)
 		}
 	}
 	ok = !err;
+	while (__atomic_load_n(&readers_running, __ATOMIC_ACQUIRE) <
+	       (int)started)
+		usleep(1000);
 
-	ksft_print_msg("swapoff(%s) with %u readers on %zu MiB\n", opt_device,
-		       started, size / MiB);
+	used_at_swapoff_kb = swaps_used_kb(opt_device);
+	ksft_print_msg("swapoff(%s) with %u readers on %zu MiB, %llu KiB on the device\n",
+		       opt_device, started, size / MiB,
+		       (unsigned long long)used_at_swapoff_kb);
+	if (!used_at_swapoff_kb) {
+		ksft_print_msg("the readers emptied %s before swapoff began\n",
+			       opt_device);
+		ok = false;
+	}
+	__atomic_store_n(&phase, IN_SWAPOFF, __ATOMIC_RELEASE);
 	start = now_sec();
 	err = swapoff(opt_device) ? errno : 0;
 	secs = now_sec() - start;
-	__atomic_store_n(&swapoff_done, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&phase, AFTER_SWAPOFF, __ATOMIC_RELEASE);
 	for (i = 0; i < started; i++)
 		pthread_join(r[i].thread, NULL);
 	vmstat_read(&after);
@@ -115,17 +151,23 @@ static int swapoff_during_read(void)
 		ksft_print_msg("swapoff took %.2f s\n", secs);
 	}
 	for (i = 0; i < started; i++) {
-		ksft_print_msg("reader %u: %lu passes\n", i, r[i].passes);
+		ksft_print_msg("reader %u: %lu passes, %lu of them while swapoff ran\n",
+			       i, r[i].passes, r[i].passes_in_swapoff);
 		snprintf(what, sizeof(what), "reader %u, summed over passes", i);
 		report_mismatch(what, &r[i].m);
 		ok &= !r[i].m.bad_pages;
+		if (!r[i].passes_in_swapoff) {
+			ksft_print_msg("reader %u read nothing while swapoff ran\n",
+				       i);
+			ok = false;
+		}
 	}
-	if (pagemap_scan(buf, size, &swapped, &present)) {
+	if (swap_scan(buf, size, &scan)) {
 		ok = false;
 	} else if (!err) {
 		ksft_print_msg("after swapoff: %zu of %zu pages resident, %zu swapped\n",
-			       present, npages, swapped);
-		if (present != npages || swapped) {
+			       scan.present, npages, scan.swapped);
+		if (scan.present != npages || scan.swapped) {
 			ksft_print_msg("not all pages came back into memory\n");
 			ok = false;
 		}

@@ -32,32 +32,10 @@ static struct common_opts opt;
 static const char *opt_only;
 static bool have_vswap;
 
-/* Sum of the Used column of /proc/swaps, in pages; -1 on error. */
-static long device_pages_used(int *nr_devices)
+/* Pages in use on all swap devices. */
+static long device_pages_used(void)
 {
-	char line[512], name[256], type[32];
-	long size, used, sum = 0;
-	int prio, n = 0;
-	FILE *f;
-
-	f = fopen("/proc/swaps", "r");
-	if (!f)
-		return -1;
-	if (!fgets(line, sizeof(line), f)) {
-		fclose(f);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s %31s %ld %ld %d", name, type, &size,
-			   &used, &prio) == 5) {
-			sum += used;
-			n++;
-		}
-	}
-	fclose(f);
-	if (nr_devices)
-		*nr_devices = n;
-	return sum * 1024 / (long)page_size();
+	return swaps_used_kb(NULL) * 1024 / page_size();
 }
 
 static uint64_t vmstat_key(const char *key)
@@ -90,15 +68,12 @@ static bool zswap_enabled(void)
 /* The environment a case needs: zswap on, and a device or none. */
 static int need(const char *what, bool device, bool vswap)
 {
-	int nr = 0;
+	int nr = swaps_find(NULL, NULL);
 
 	if (vswap && !have_vswap) {
-		ksft_print_msg("%s: needs a kernel with CONFIG_VIRTUAL_SWAP\n",
-			       what);
-		return KSFT_SKIP;
+		return skip_case("needs a kernel with CONFIG_VIRTUAL_SWAP");
 	}
-	if (device_pages_used(&nr) < 0 || !zswap_enabled() ||
-	    (nr > 0) != device) {
+	if (!zswap_enabled() || (nr > 0) != device) {
 		ksft_print_msg("%s: needs zswap enabled and %s swap device (have %d)\n",
 			       what, device ? "a" : "no", nr);
 		return KSFT_FAIL;
@@ -168,28 +143,40 @@ static int test_no_device(const char *what)
 	return ret;
 }
 
-/* Pages of @buf in memory: mapped, or in the swap cache. */
-static size_t resident_pages(void *buf, size_t size)
+/*
+ * The four backend counts of /sys/kernel/mm/vswap add up to slots_in_use
+ * (read twice in a quiet guest: a change in between is retried).
+ */
+static bool backends_add_up(const char *what)
 {
-	size_t n = size / page_size(), i, in = 0;
-	unsigned char *vec = malloc(n);
+	static const char * const files[] = {
+		"zero_slots", "zswap_slots", "device_slots", "folio_slots",
+	};
+	uint64_t sum, total;
+	unsigned int i;
+	int tries = 0;
 
-	if (!vec || mincore(buf, size, vec)) {
-		ksft_print_msg("mincore: %s\n", strerror(errno));
-		free(vec);
-		return 0;
-	}
-	for (i = 0; i < n; i++)
-		in += vec[i] & 1;
-	free(vec);
-	return in;
+	do {
+		total = vswap_value("slots_in_use");
+		for (sum = 0, i = 0; i < ARRAY_SIZE(files); i++)
+			sum += vswap_value(files[i]);
+	} while (total != vswap_value("slots_in_use") && ++tries < 10);
+	ksft_print_msg("%s: backends hold %llu slots, slots_in_use %llu\n",
+		       what, (unsigned long long)sum,
+		       (unsigned long long)total);
+	if (sum == total)
+		return true;
+	ksft_print_msg("%s: the backend counts do not add up to slots_in_use\n",
+		       what);
+	return false;
 }
 
 static int test_mixed_no_device(const char *what)
 {
 	size_t size = opt.size ? opt.size : 48 * MiB, third, in;
 	uint64_t rej0 = vmstat_key("vswap_reject"), rej, zero, zs, folios;
-	struct vmstat before, after;
+	struct vmstat before, after, end;
+	struct swap_scan s;
 	bool ok = true;
 	char *buf;
 	int ret;
@@ -206,7 +193,8 @@ static int test_mixed_no_device(const char *what)
 	zero = after.v[VM_SWPOUT_ZERO] - before.v[VM_SWPOUT_ZERO];
 	zs = after.v[VM_ZSWPOUT] - before.v[VM_ZSWPOUT];
 	folios = vswap_value("folio_slots");
-	in = resident_pages(buf, size);
+	in = swap_scan(buf, size, &s) ? 0 : s.present + s.cached;
+	ok &= backends_add_up(what);
 	ksft_print_msg("%s: of %zu pages each: %llu zero, %llu to zswap, %llu rejected; %zu in memory, %llu slots only in the swap cache\n",
 		       what, third, (unsigned long long)zero,
 		       (unsigned long long)zs, (unsigned long long)rej, in,
@@ -219,6 +207,9 @@ static int test_mixed_no_device(const char *what)
 		ok = false;
 	}
 	ok &= verify(what, buf, size, PAT_MIXED, opt.seed);
+	/* zero pages and zswap's come back from their backends */
+	vmstat_read(&end);
+	ok &= swapped_in(what, &after, &end, zero + zs);
 	munmap(buf, size);
 	return ok ? KSFT_PASS : KSFT_FAIL;
 }
@@ -226,9 +217,10 @@ static int test_mixed_no_device(const char *what)
 /* Page out @p; count what went where and the device slots it took. */
 static int slots_case(const char *what, enum pattern p)
 {
-	size_t size = opt.size ? opt.size : 32 * MiB, swapped, present;
-	struct vmstat before, after;
-	long used0, used;
+	size_t size = opt.size ? opt.size : 32 * MiB, swapped;
+	struct vmstat before, after, end;
+	struct swap_scan s;
+	long used0, used, dropped;
 	bool ok = true;
 	uint64_t zs;
 	char *buf;
@@ -237,13 +229,13 @@ static int slots_case(const char *what, enum pattern p)
 	buf = case_buffer(what, true, false, size, p, &ret);
 	if (!buf)
 		return ret;
-	used0 = device_pages_used(NULL);
+	used0 = device_pages_used();
 	vmstat_read(&before);
 	madvise(buf, size, MADV_PAGEOUT);
 	vmstat_read(&after);
-	used = device_pages_used(NULL) - used0;
-	if (pagemap_scan(buf, size, &swapped, &present))
-		ok = false;
+	used = device_pages_used() - used0;
+	ok = !swap_scan(buf, size, &s);
+	swapped = s.swapped;
 	swapped_out(what, &before, &after);
 	zs = after.v[VM_ZSWPOUT] - before.v[VM_ZSWPOUT];
 	ksft_print_msg("%s: %zu pages swapped, %ld device slots taken (%s)\n",
@@ -270,15 +262,20 @@ static int slots_case(const char *what, enum pattern p)
 			       used);
 		ok = false;
 	}
+	dropped = swapcache_drop(what, buf, size);
+	vmstat_read(&after);
 	ok &= verify(what, buf, size, p, opt.seed);
+	vmstat_read(&end);
+	ok &= dropped >= 0 && swapped_in(what, &after, &end, dropped);
 	munmap(buf, size);
 	return ok ? KSFT_PASS : KSFT_FAIL;
 }
 
 static int test_metadata(const char *what)
 {
-	size_t size = opt.size ? opt.size : 32 * MiB, swapped, present;
+	size_t size = opt.size ? opt.size : 32 * MiB, swapped;
 	uint64_t slots0, bytes0, slots, bytes;
+	struct swap_scan s;
 	bool ok = true;
 	char *buf;
 	int ret;
@@ -289,9 +286,10 @@ static int test_metadata(const char *what)
 	slots0 = vswap_value("slots_in_use");
 	bytes0 = vswap_value("metadata_bytes");
 	madvise(buf, size, MADV_PAGEOUT);
-	if (pagemap_scan(buf, size, &swapped, &present))
-		ok = false;
+	ok = !swap_scan(buf, size, &s);
+	swapped = s.swapped;
 	slots = vswap_value("slots_in_use");
+	ok &= backends_add_up(what);
 	bytes = vswap_value("metadata_bytes");
 	ksft_print_msg("%s: %zu pages swapped; slots in use %llu -> %llu, metadata %llu -> %llu bytes: %.1f bytes per slot in use\n",
 		       what, swapped, (unsigned long long)slots0,
