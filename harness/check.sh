@@ -51,7 +51,7 @@ host() {	# host NAME CMD...: a TAP program run here, judged the same way
 # mm/vswap.c in userspace under the sanitizers: seconds, no VM.
 make -s -C "$TOP/tools/testing/vswap" OUT="$BUILD/vswap-test" all
 host vswap-tsan env TSAN_OPTIONS=halt_on_error=1 "$BUILD/vswap-test/vswap_test_tsan"
-host vswap-asan env ASAN_OPTIONS=detect_leaks=0 "$BUILD/vswap-test/vswap_test_asan"
+host vswap-asan env ASAN_OPTIONS=detect_leaks=1 "$BUILD/vswap-test/vswap_test_asan"
 
 start=$(date +%s)
 if [ "$what" = kasan ]; then

@@ -3,18 +3,38 @@
  * Userspace test of the virtual swap slot table: mm/vswap.c compiled
  * against the stand-ins in linux/ and hammered by threads, to be run under
  * ThreadSanitizer and AddressSanitizer (see Makefile). A thread plays a
- * CPU; one more thread does lock-free lookups all along. At the end every
- * cluster's bookkeeping is checked against its descriptors.
+ * CPU; one more thread does lock-free lookups all along. RCU has real grace
+ * periods (linux/rcupdate.h): dead clusters are freed while the threads
+ * run, so a lookup that outlives its read-side section, or a cluster freed
+ * without one, is a use-after-free. After the threads, every cluster's
+ * bookkeeping is checked against its descriptors; then the clusters the
+ * threads owned are handed back, and after the last grace period nothing
+ * may be left allocated.
+ *
+ * The same run is then made with allocations failing (linux/kernel.h):
+ * each failed vswap_alloc() must return -ENOMEM having changed nothing, and
+ * the checks above must hold as before.
  *
  * Usage: vswap_test [THREADS [ROUNDS]]	(TAP output)
+ *	ROUNDS per thread in the first run, half as many in the second;
+ *	VT_FAIL_PCT=N in the environment: N% of the allocations fail in the
+ *	second run (0 to 50, default 5; 0 skips what needs failures).
+ *	A run still going after VT_TIMEOUT seconds is stuck, and fails.
  */
+#include <signal.h>
 #include "linux/kernel.h"
 #include "../../../mm/vswap.c"
+#ifdef __SANITIZE_ADDRESS__
+#include <sanitizer/lsan_interface.h>
+#endif
 
 unsigned long vt_warnings;
 unsigned long vt_events[NR_VM_EVENT_ITEMS];
 unsigned int vt_nr_cpus = 8;
 unsigned long vt_totalram_pages = 1UL << 18;	/* 1 GiB: 1024 clusters */
+unsigned int vt_fail_pct, vt_fail_sites;
+unsigned long vt_nr_failed[VT_NR_ALLOC_SITES];
+long vt_nr_live[VT_NR_ALLOC_SITES];
 
 /*
  * Device slots are played by numbers handed out once each; every one must
@@ -61,42 +81,79 @@ void vswap_release(unsigned long vslot, unsigned long backend,
 		vt_phys_return(backend);
 }
 
-static pthread_mutex_t vt_rcu_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct rcu_head *vt_rcu_pending;
-
-/* Freed at exit only: no lock-free reader can outlive an object. */
-void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *))
-{
-	pthread_mutex_lock(&vt_rcu_lock);
-	head->func = func;
-	head->next = vt_rcu_pending;
-	vt_rcu_pending = head;
-	pthread_mutex_unlock(&vt_rcu_lock);
-}
-
-static void vt_rcu_barrier(void)
-{
-	while (vt_rcu_pending) {
-		struct rcu_head *h = vt_rcu_pending;
-
-		vt_rcu_pending = h->next;
-		h->func(h);
-	}
-}
-
+#define NR_TESTS	23
 static unsigned int nr_fail, nr_test;
+static const char *phase = "";		/* prefix of the results' names */
 
 static void check(bool ok, const char *what)
 {
 	nr_test++;
 	if (!ok)
 		nr_fail++;
-	printf("%sok %u %s\n", ok ? "" : "not ", nr_test, what);
+	printf("%sok %u %s%s\n", ok ? "" : "not ", nr_test, phase, what);
+	fflush(stdout);
 }
 
-static unsigned int rounds = 100000;
+static void skip(const char *what, const char *why)
+{
+	printf("ok %u %s%s # SKIP %s\n", ++nr_test, phase, what, why);
+	fflush(stdout);
+}
+
+static unsigned int rounds = 40000;
 static bool stop;
 static unsigned long errors;
+
+/* Something a thread saw that it should not have: counted, the first said. */
+static void error(const char *what, unsigned long v)
+{
+	if (__atomic_add_fetch(&errors, 1, __ATOMIC_RELAXED) <= 10)
+		fprintf(stderr, "error: %s (slot %#lx)\n", what, v);
+}
+
+/*
+ * Which slots the threads hold, by their own account: vswap_alloc() must
+ * never hand out a slot that is held, and the last reference to a slot
+ * goes only after it is marked free here.
+ */
+static unsigned char vt_held[VT_XA_SIZE << VSWAP_CLUSTER_SHIFT];
+
+static void vt_hold(unsigned long v, unsigned int nr, bool held)
+{
+	for (; nr--; v++) {
+		if (v >= ARRAY_SIZE(vt_held))
+			error("slot out of range", v);
+		else if (__atomic_exchange_n(&vt_held[v], held,
+					     __ATOMIC_RELAXED) == held)
+			error(held ? "slot handed out twice" : "slot not held", v);
+	}
+}
+
+/* A failed vswap_alloc() returns -ENOMEM, and only when failures are made. */
+#define VT_NO_SLOT	0x5a5a5a5aUL
+static unsigned long alloc_failures;
+
+static void alloc_failed(int err, unsigned long v)
+{
+	struct vswap_cluster *c = this_cpu_ptr(&vswap_pcp)->cluster;
+	bool owned = true;
+
+	if (c) {
+		spin_lock(&c->lock);
+		owned = c->state == VC_OWNED;
+		spin_unlock(&c->lock);
+	}
+	if (err != -ENOMEM || !READ_ONCE(vt_fail_pct))
+		error(err == -ENOMEM ? "vswap_alloc failed, no failure injected" :
+		      "vswap_alloc failed, not with -ENOMEM", -err);
+	else if (v != VT_NO_SLOT)
+		error("failed vswap_alloc set a slot", v);
+	else if (!owned)
+		error("failed vswap_alloc left the CPU a cluster it does not own",
+		      c->id);
+	else
+		__atomic_add_fetch(&alloc_failures, 1, __ATOMIC_RELAXED);
+}
 
 static uint32_t xorshift(uint32_t *s)
 {
@@ -137,14 +194,32 @@ static bool handoff_swap(unsigned int cell, unsigned long *v,
 	return done;
 }
 
+/* The first slot + 1 of the last PMD-sized folio freed: its cluster dies. */
+static unsigned long vt_dying;
+
+/* The last references to a folio's slots go: the slots are freed. */
+static void folio_free(unsigned long v, unsigned int order, unsigned int refs)
+{
+	unsigned int j;
+
+	vt_hold(v, 1U << order, false);
+	if (order == VSWAP_CLUSTER_SHIFT)
+		__atomic_store_n(&vt_dying, v + 1, __ATOMIC_RELAXED);
+	for (j = 0; j < refs; j++)
+		vswap_put(v, 1U << order);
+}
+
 /* Fork, fault, reclaim and zap, as the swap paths will drive the table. */
 static void *writer(void *arg)
 {
 	unsigned long live[LIVE] = { 0 }, v, w;
 	unsigned int order[LIVE], refs[LIVE], id = (uintptr_t)arg, r, k, j;
 	uint32_t rnd = id * 2654435761u + 1;
+	int err;
 
 	for (r = 0; r < rounds; r++) {
+		if (!(r % 32))
+			vt_rcu_poll();	/* between operations: a quiescent point */
 		k = xorshift(&rnd) % LIVE;
 		if (xorshift(&rnd) % 8 == 0) {
 			handoff_swap(xorshift(&rnd), &live[k], &order[k],
@@ -159,7 +234,7 @@ static void *writer(void *arg)
 			/* swap-in and out again through the cache */
 			if (vswap_cache_get(v, 1U << order[k]) ||
 			    vswap_count(v) != refs[k])
-				__atomic_add_fetch(&errors, 1, __ATOMIC_RELAXED);
+				error("count or claim not as left", v);
 			switch (xorshift(&rnd) % 3) {
 			case 0:
 				w = VSWAP_ZERO;
@@ -175,56 +250,81 @@ static void *writer(void *arg)
 				vt_phys_return(w);
 			vswap_cache_put(v, 1U << order[k]);
 		} else if (live[k]) {
-			for (j = 0; j < refs[k]; j++)	/* process exits */
-				vswap_put(v, 1U << order[k]);
+			folio_free(v, order[k], refs[k]);	/* process exits */
 			live[k] = 0;
 		} else {
-			order[k] = xorshift(&rnd) % 10 ? 0 : xorshift(&rnd) % 5;
-			if (vswap_alloc(order[k], id, &v)) {
-				__atomic_add_fetch(&errors, 1, __ATOMIC_RELAXED);
+			/*
+			 * Mostly small folios; now and then a PMD-sized one,
+			 * a whole cluster: the CPU gives up its cluster for a
+			 * new one, which dies when the folio's slots go.
+			 */
+			order[k] = xorshift(&rnd) % 10 ? 0 : xorshift(&rnd) % 64 ?
+				   xorshift(&rnd) % 5 : VSWAP_CLUSTER_SHIFT;
+			v = VT_NO_SLOT;
+			err = vswap_alloc(order[k], id, &v);
+			if (err) {
+				alloc_failed(err, v);
 				continue;
 			}
-			refs[k] = 1 + xorshift(&rnd) % 3;
+			vt_hold(v, 1U << order[k], true);
+			refs[k] = order[k] == VSWAP_CLUSTER_SHIFT ? 1 :
+				  1 + xorshift(&rnd) % 3;
 			for (j = 0; j < 1U << order[k]; j++) {
 				unsigned int n;
 
 				for (n = 0; n < refs[k]; n++)
 					if (vswap_dup(v + j))
-						__atomic_add_fetch(&errors, 1,
-								   __ATOMIC_RELAXED);
+						error("vswap_dup failed", v + j);
 				if (vswap_memcg_id(v + j) != id)
-					__atomic_add_fetch(&errors, 1,
-							   __ATOMIC_RELAXED);
+					error("memcg id not as given", v + j);
 			}
 			vswap_cache_put(v, 1U << order[k]);
 			live[k] = v + 1;
 		}
 	}
 	for (k = 0; k < LIVE; k++)
-		for (j = 0; live[k] && j < refs[k]; j++)
-			vswap_put(live[k] - 1, 1U << order[k]);
+		if (live[k])
+			folio_free(live[k] - 1, order[k], refs[k]);
+	if (vt_rcu_nesting)
+		error("thread ends inside a read-side section", vt_rcu_nesting);
 	return NULL;
 }
 
 /* After the writers: free what is left in the handoff cells. */
 static void handoff_drain(void)
 {
-	unsigned int i, j;
+	unsigned int i;
 
-	for (i = 0; i < HANDOFF; i++)
-		for (j = 0; handoff[i].v && j < handoff[i].refs; j++)
-			vswap_put(handoff[i].v - 1, 1U << handoff[i].order);
+	for (i = 0; i < HANDOFF; i++) {
+		if (handoff[i].v)
+			folio_free(handoff[i].v - 1, handoff[i].order,
+				   handoff[i].refs);
+		handoff[i].v = 0;
+	}
 }
 
+/*
+ * Lookups of slots the thread holds no reference to, as swap-in readahead
+ * makes of a fault's neighbours, or a lock-free look at a page table entry
+ * that is being zapped: lock-free ones, and locking ones (vswap_cache_only()
+ * locks the cluster, which may be dying or dead). Every other one is of a
+ * slot of the last PMD-sized folio freed, whose cluster may be dying under
+ * it; and this thread is preempted in one lookup in two, so that clusters
+ * do die under it, to be freed as soon as it leaves its read-side section.
+ */
 static void *reader(void *arg)
 {
-	unsigned long v = 0, span = 64UL * VSWAP_CLUSTER_SLOTS;
+	unsigned long v = 0, w, span = 64UL * VSWAP_CLUSTER_SLOTS, n = 0;
 
 	(void)arg;
+	vt_preempt_every = 2;
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
-		vswap_count(v);
-		vswap_backend(v);
-		vswap_memcg_id(v);
+		w = __atomic_load_n(&vt_dying, __ATOMIC_RELAXED);
+		w = w && n++ % 2 ? w - 1 + (n * 37) % VSWAP_CLUSTER_SLOTS : v;
+		vswap_count(w);
+		vswap_backend(w);
+		vswap_memcg_id(w);
+		vswap_cache_only(w, 1);
 		v = (v + 97) % span;
 	}
 	return NULL;
@@ -261,27 +361,179 @@ static bool clusters_consistent(void)
 	return ok;
 }
 
-int main(int argc, char **argv)
+/*
+ * The CPUs are gone: hand back the clusters they owned (and this thread's),
+ * then wait for the last grace period. Nothing may be left allocated.
+ */
+static bool all_freed_after_teardown(void)
 {
-	unsigned int threads = argc > 1 ? atoi(argv[1]) : 8, i;
-	pthread_t t[64], rt;
-	unsigned long v;
+	struct vswap_cluster *c;
+	unsigned long id, left = 0;
+	void *entry;
+	bool ok;
 
-	if (argc > 2)
-		rounds = atoi(argv[2]);
-	if (threads < 1 || threads > 64) {
-		fprintf(stderr, "usage: %s [THREADS (1-64) [ROUNDS]]\n", argv[0]);
-		return 2;
+	this_cpu_ptr(&vswap_pcp)->cluster = NULL;
+	xa_for_each(&vswap_clusters, id, entry) {
+		c = entry;
+		if (c->state == VC_OWNED)
+			vswap_cluster_disown(c);
 	}
-	vt_nr_cpus = threads;
-	printf("TAP version 13\n1..8\n");
-	vswap_table_init();
+	ok = vt_rcu_barrier();
+	xa_for_each(&vswap_clusters, id, entry)
+		left++;
+	ok &= !left && list_empty(&vswap_partial) &&
+	      !atomic_read(&vswap_nr_clusters) &&
+	      !vt_nr_live[VT_ALLOC_SLAB] && !vt_nr_live[VT_ALLOC_PAGES];
+	if (!ok)
+		fprintf(stderr, "left: %lu clusters (%d counted), %ld headers, %ld descriptor pages, %lu callbacks\n",
+			left, atomic_read(&vswap_nr_clusters),
+			vt_nr_live[VT_ALLOC_SLAB], vt_nr_live[VT_ALLOC_PAGES],
+			vt_rcu_nr_waiting);
+#ifdef __SANITIZE_ADDRESS__
+	ok &= !__lsan_do_recoverable_leak_check();	/* if LSan is on */
+#endif
+	return ok;
+}
 
-	check(!vswap_alloc(3, 9, &v) && !(v & 7) && vswap_memcg_id(v + 7) == 9 &&
-	      vswap_cache_get(v, 8) == -EEXIST, "alloc gives aligned, claimed slots");
-	vswap_cache_put(v, 8);
-	check(vswap_slots_in_use() == 0 && vswap_dup(v) == -ENOENT,
-	      "a slot with no reference and no cache claim is free");
+/* A helper reader for rcu_waits_for_readers(), stepped by the main thread. */
+static int rcu_step;
+static bool rcu_probe_ran;
+
+static void rcu_wait_step(int n)
+{
+	while (__atomic_load_n(&rcu_step, __ATOMIC_ACQUIRE) < n)
+		sched_yield();
+}
+
+static void rcu_set_step(int n)
+{
+	__atomic_store_n(&rcu_step, n, __ATOMIC_RELEASE);
+}
+
+static void *rcu_helper(void *arg)
+{
+	(void)arg;
+	rcu_read_lock();
+	rcu_set_step(1);
+	rcu_wait_step(2);
+	rcu_read_unlock();
+	rcu_set_step(3);
+	return NULL;
+}
+
+static void rcu_probe(struct rcu_head *rcu)
+{
+	__atomic_store_n(&rcu_probe_ran, true, __ATOMIC_RELAXED);
+}
+
+/* The emulation itself: a callback waits for the readers inside, only. */
+static bool rcu_waits_for_readers(void)
+{
+	static struct rcu_head head;
+	pthread_t t;
+	bool ok;
+
+	pthread_create(&t, NULL, rcu_helper, NULL);
+	rcu_wait_step(1);
+	call_rcu(&head, rcu_probe);	/* with the helper inside */
+	rcu_read_lock();		/* this thread enters after the call */
+	vt_rcu_poll();
+	ok = !__atomic_load_n(&rcu_probe_ran, __ATOMIC_RELAXED);
+	rcu_set_step(2);
+	rcu_wait_step(3);		/* the helper has left */
+	vt_rcu_poll();
+	ok &= __atomic_load_n(&rcu_probe_ran, __ATOMIC_RELAXED);
+	rcu_read_unlock();
+	pthread_join(t, NULL);
+	return ok;
+}
+
+/* A cluster that dies under a reader stays readable until it leaves. */
+static bool cluster_freed_after_grace_period(void)
+{
+	struct vswap_pcp *pcp = this_cpu_ptr(&vswap_pcp);
+	struct vswap_cluster *c;
+	unsigned long v, done;
+	bool ok;
+
+	if (vswap_alloc(0, 1, &v))
+		return false;
+	rcu_read_lock();
+	c = xa_load(&vswap_clusters, v >> VSWAP_CLUSTER_SHIFT);
+	pcp->cluster = NULL;		/* the CPU gives it up... */
+	vswap_cluster_disown(c);
+	done = __atomic_load_n(&vt_rcu_nr_done, __ATOMIC_RELAXED);
+	vswap_cache_put(v, 1);		/* ...and its last slot goes */
+	vt_rcu_poll();
+	ok = !xa_load(&vswap_clusters, v >> VSWAP_CLUSTER_SHIFT) &&
+	     __atomic_load_n(&vt_rcu_nr_done, __ATOMIC_RELAXED) == done &&
+	     c->state == VC_DEAD && !vswap_desc(c, v)->count;	/* not freed */
+	rcu_read_unlock();
+	vt_rcu_poll();
+	return ok && __atomic_load_n(&vt_rcu_nr_done, __ATOMIC_RELAXED) == done + 1;
+}
+
+/* A failing vswap_alloc(): @err, and nothing allocated, kept or counted. */
+static bool alloc_fails_cleanly(int err)
+{
+	unsigned long v = VT_NO_SLOT, used = vswap_slots_in_use();
+	long slabs = vt_nr_live[VT_ALLOC_SLAB], pages = vt_nr_live[VT_ALLOC_PAGES];
+	int clusters = atomic_read(&vswap_nr_clusters), ret;
+	unsigned long allocs = vt_events[VSWAP_ALLOC];
+
+	ret = vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v);
+	if (!ret) {		/* not to fail what follows as well */
+		vswap_cache_put(v, VSWAP_CLUSTER_SLOTS);
+		return false;
+	}
+	return ret == err && v == VT_NO_SLOT &&
+	       vswap_slots_in_use() == used && vt_events[VSWAP_ALLOC] == allocs &&
+	       atomic_read(&vswap_nr_clusters) == clusters &&
+	       vt_nr_live[VT_ALLOC_SLAB] == slabs &&
+	       vt_nr_live[VT_ALLOC_PAGES] == pages;
+}
+
+/*
+ * Each allocation vswap_cluster_new() makes fails in turn, then the space
+ * is made full: a whole-cluster request, which needs a new cluster, fails.
+ */
+static void new_cluster_failures(void)
+{
+	unsigned int site, max = vswap_max_clusters;
+	unsigned long v, failed;
+	bool ok;
+
+	/* This CPU's cluster is made full, and no cluster is partial. */
+	ok = !vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v) && list_empty(&vswap_partial);
+	for (site = 0; site < VT_NR_ALLOC_SITES; site++) {
+		failed = vt_nr_failed[site];
+		vt_fail_sites = 1u << site;
+		ok &= alloc_fails_cleanly(-ENOMEM) && vt_nr_failed[site] == failed + 1;
+	}
+	vt_fail_sites = 0;
+	check(ok, "each allocation of a new cluster failing gives -ENOMEM; nothing kept");
+	WRITE_ONCE(vswap_max_clusters, atomic_read(&vswap_nr_clusters));
+	ok = alloc_fails_cleanly(-ENOSPC);
+	WRITE_ONCE(vswap_max_clusters, max);
+	vswap_cache_put(v, VSWAP_CLUSTER_SLOTS);
+	check(ok && !vswap_slots_in_use(),
+	      "a full virtual space gives -ENOSPC; nothing kept");
+}
+
+/* @rounds of fork, fault, reclaim and zap on every CPU, lookups alongside. */
+static void hammer(unsigned int threads, unsigned int nr_rounds)
+{
+	pthread_t t[64], rt;
+	unsigned int i;
+
+	rounds = nr_rounds;
+	errors = alloc_failures = 0;
+	vt_phys_next = vt_phys_twice = vt_releases = 0;
+	vt_forgets = vt_forgot_late = 0;
+	memset(vt_phys_back, 0, sizeof(vt_phys_back));
+	memset(vt_events, 0, sizeof(vt_events));
+	vt_rcu_nr_done = vt_rcu_nr_queued = vt_rcu_max_waiting = 0;
+	stop = false;
 
 	pthread_create(&rt, NULL, reader, NULL);
 	for (i = 0; i < threads; i++)
@@ -291,6 +543,12 @@ int main(int argc, char **argv)
 	handoff_drain();
 	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	pthread_join(rt, NULL);
+}
+
+/* What must hold after hammer(), whether allocations failed or not. */
+static void check_hammer(void)
+{
+	unsigned long n, back = 0, t, early = vt_rcu_nr_done;
 
 	check(!errors, "every count, claim and memcg id was as its owner left it");
 	check(vswap_slots_in_use() == 0 && clusters_consistent(),
@@ -298,22 +556,98 @@ int main(int argc, char **argv)
 	check(vt_events[VSWAP_ALLOC] > rounds &&
 	      vt_events[VSWAP_ALLOC] == vt_events[VSWAP_FREE],
 	      "vswap_alloc and vswap_free events balance");
-	{
-		unsigned long n, back = 0, t;
+	for (n = 0; n < vt_phys_next && n < VT_PHYS_MAX; n++)
+		back += vt_phys_back[n] != 0;
+	check(vt_phys_next > 0 && vt_phys_next < VT_PHYS_MAX &&
+	      back == vt_phys_next && !vt_phys_twice &&
+	      vt_releases == vt_events[VSWAP_FREE] &&
+	      vt_forgets == vt_events[VSWAP_FREE] && !vt_forgot_late,
+	      "device slots came back once each; freed slots forgotten before reuse, released");
+	for (t = 0, n = 0; t < VSWAP_NR_BACKENDS; t++)
+		n += vswap_backend_slots(t);
+	check(n == 0, "slots per backend all back to zero");
+	check(all_freed_after_teardown(),
+	      "after the last grace period every cluster and descriptor page is freed");
+	printf("# %sRCU: %lu clusters freed, %lu of them while the threads ran; at most %lu callbacks waiting\n",
+	       phase, vt_rcu_nr_queued, early, vt_rcu_max_waiting);
+	check(early && early * 2 > vt_rcu_nr_queued,
+	      "most dead clusters were freed while the threads ran");
+}
 
-		for (n = 0; n < vt_phys_next && n < VT_PHYS_MAX; n++)
-			back += vt_phys_back[n] != 0;
-		check(vt_phys_next > 0 && vt_phys_next < VT_PHYS_MAX &&
-		      back == vt_phys_next && !vt_phys_twice &&
-		      vt_releases == vt_events[VSWAP_FREE] &&
-		      vt_forgets == vt_events[VSWAP_FREE] && !vt_forgot_late,
-		      "device slots came back once each; freed slots forgotten before reuse, released");
-		for (t = 0, n = 0; t < VSWAP_NR_BACKENDS; t++)
-			n += vswap_backend_slots(t);
-		check(n == 0, "slots per backend all back to zero");
+/* A run takes seconds: one that takes a minute is stuck, and fails. */
+#define VT_TIMEOUT	60
+
+static void timed_out(int sig)
+{
+	static const char msg[] = "# timed out: a thread is stuck\n";
+
+	(void)sig;
+	(void)!write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+	_exit(3);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int threads = argc > 1 ? atoi(argv[1]) : 8, fail_pct = 5;
+	unsigned int nr_rounds;
+	const char *env = getenv("VT_FAIL_PCT");
+	static char fail_phase[64];
+	unsigned long v, failed;
+	bool bad_env;
+
+	if (argc > 2)
+		rounds = atoi(argv[2]);
+	bad_env = env && (*env < '0' || *env > '9' || atoi(env) > 50);
+	if (env && !bad_env)
+		fail_pct = atoi(env);
+	if (threads < 1 || threads > 64 || bad_env) {
+		fprintf(stderr, "usage: %s [THREADS (1-64) [ROUNDS]]; VT_FAIL_PCT=0..50\n",
+			argv[0]);
+		return 2;
 	}
+	vt_nr_cpus = threads;
+	signal(SIGALRM, timed_out);
+	alarm(VT_TIMEOUT);
+	printf("TAP version 13\n1..%u\n", NR_TESTS);
+	vswap_table_init();
+
+	check(!vswap_alloc(3, 9, &v) && !(v & 7) && vswap_memcg_id(v + 7) == 9 &&
+	      vswap_cache_get(v, 8) == -EEXIST, "alloc gives aligned, claimed slots");
+	vswap_cache_put(v, 8);
+	check(vswap_slots_in_use() == 0 && vswap_dup(v) == -ENOENT,
+	      "a slot with no reference and no cache claim is free");
+	check(rcu_waits_for_readers(),
+	      "an RCU callback waits for the readers inside when it is queued, not for later ones");
+	check(cluster_freed_after_grace_period(),
+	      "a cluster that dies is freed after a grace period, not before");
+
+	nr_rounds = rounds;
+	hammer(threads, nr_rounds);
+	check_hammer();
 	check(!vt_warnings, "no warnings");
-	vt_rcu_barrier();
 	printf("# %u threads x %u rounds\n", threads, rounds);
+
+	new_cluster_failures();
+	snprintf(fail_phase, sizeof(fail_phase), "with %u%% of allocations failing: ",
+		 fail_pct);
+	phase = fail_phase;
+	failed = vt_nr_failed[VT_ALLOC_SLAB] + vt_nr_failed[VT_ALLOC_PAGES] +
+		 vt_nr_failed[VT_ALLOC_XA];
+	vt_fail_pct = fail_pct;
+	hammer(threads, nr_rounds / 2);
+	vt_fail_pct = 0;
+	failed = vt_nr_failed[VT_ALLOC_SLAB] + vt_nr_failed[VT_ALLOC_PAGES] +
+		 vt_nr_failed[VT_ALLOC_XA] - failed;
+	printf("# %s%lu allocations failed, %lu vswap_alloc() calls with them, %lu slots allocated\n",
+	       phase, failed, alloc_failures, vt_events[VSWAP_ALLOC]);
+	if (fail_pct)
+		check(alloc_failures && !errors,
+		      "every failed vswap_alloc() returned -ENOMEM and set no slot");
+	else
+		skip("every failed vswap_alloc() returned -ENOMEM and set no slot",
+		     "VT_FAIL_PCT=0");
+	check_hammer();
+	check(!vt_warnings, "no warnings");
+	printf("# %u threads x %u rounds\n", threads, nr_rounds / 2);
 	return nr_fail ? 1 : 0;
 }

@@ -4,9 +4,12 @@
  * can be compiled and hammered under ThreadSanitizer and AddressSanitizer.
  * Every stand-in keeps the concurrency contract of the real thing:
  * spinlocks are mutexes that know their owner, READ_ONCE/WRITE_ONCE are
- * relaxed atomics, RCU defers frees to the end of the run (no reader can
- * outlive it), per-CPU data is per thread (a thread is a CPU that is never
- * preempted), and warnings are counted so that the run can fail on them.
+ * relaxed atomics, RCU has real grace periods (rcupdate.h: what call_rcu()
+ * frees goes while the other threads run, once its readers have left),
+ * per-CPU data is per thread (a thread is a CPU that is never preempted by
+ * another user of its per-CPU data), and warnings are counted so that the
+ * run can fail on them. Allocations can be made to fail, and what is
+ * allocated is counted, so that error paths can be run and leaks found.
  */
 #ifndef VSWAP_TEST_KERNEL_H
 #define VSWAP_TEST_KERNEL_H
@@ -15,12 +18,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -73,29 +78,80 @@ typedef struct { long counter; } atomic_long_t;
 #define atomic_long_add(n, a)	__atomic_add_fetch(&(a)->counter, (n), __ATOMIC_RELAXED)
 #define atomic_long_sub(n, a)	__atomic_sub_fetch(&(a)->counter, (n), __ATOMIC_RELAXED)
 
-/* spinlocks: mutexes that know their owner, for lockdep_assert_held() */
+/*
+ * A point where a kernel with PREEMPT_RCU could preempt the thread, even
+ * inside a read-side section, unless it holds a spinlock: every
+ * vt_preempt_every-th time the thread yields, which widens the window
+ * between a lookup and the use of what it found, for other threads to free
+ * it if it is not protected. A reader preempted in its section is also
+ * held up as it leaves it (linux/rcupdate.h).
+ */
+static __thread unsigned int vt_preempt_every = 64;
+static __thread unsigned int vt_spin_held;	/* spinlocks held */
+static __thread bool vt_preempted;
+static inline void vt_preempt_point(void)
+{
+	static __thread unsigned int n;
+
+	if (!vt_spin_held && !(++n % vt_preempt_every)) {
+		sched_yield();
+		vt_preempted = true;
+	}
+}
+
+/*
+ * spinlocks: mutexes that know their owner, for lockdep_assert_held(), and
+ * carry a magic word, as with CONFIG_DEBUG_SPINLOCK: checked before the
+ * mutex is touched, so that a lock in freed memory is a use-after-free the
+ * sanitizers report, not a hang in the (uninstrumented) C library. Under
+ * AddressSanitizer, which writes into freed memory, a waiter spins instead
+ * of sleeping in the C library, checking the magic word as it goes: a lock
+ * freed under its waiter is reported too. Under ThreadSanitizer it sleeps,
+ * so that lock-order inversions are seen.
+ */
+#define VT_SPINLOCK_MAGIC	0xdead4ead
 typedef struct {
 	pthread_mutex_t m;
+	unsigned int magic;
 	pthread_t owner;
 	bool held;
 } spinlock_t;
-#define __SPIN_LOCK_UNLOCKED(x)	{ PTHREAD_MUTEX_INITIALIZER }
+#define __SPIN_LOCK_UNLOCKED(x)	{ PTHREAD_MUTEX_INITIALIZER, VT_SPINLOCK_MAGIC }
 #define DEFINE_SPINLOCK(x)	spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
 static inline void spin_lock_init(spinlock_t *l)
 {
 	pthread_mutex_init(&l->m, NULL);
+	l->magic = VT_SPINLOCK_MAGIC;
 	l->held = false;
+}
+static inline void spin_check_magic(spinlock_t *l)
+{
+	if (l->magic != VT_SPINLOCK_MAGIC) {
+		fprintf(stderr, "BUG: spinlock bad magic on %p\n", (void *)l);
+		abort();
+	}
 }
 static inline void spin_lock(spinlock_t *l)
 {
+	spin_check_magic(l);
+#ifdef __SANITIZE_ADDRESS__
+	while (pthread_mutex_trylock(&l->m)) {
+		sched_yield();
+		spin_check_magic(l);
+	}
+#else
 	pthread_mutex_lock(&l->m);
+#endif
 	l->owner = pthread_self();
 	l->held = true;
+	vt_spin_held++;
 }
 static inline void spin_unlock(spinlock_t *l)
 {
+	spin_check_magic(l);
 	l->held = false;
 	pthread_mutex_unlock(&l->m);
+	vt_spin_held--;
 }
 #define lockdep_assert_held(l)						\
 	assert((l)->held && pthread_equal((l)->owner, pthread_self()))
@@ -111,13 +167,49 @@ extern unsigned int vt_nr_cpus;
 #define num_possible_cpus()	vt_nr_cpus
 #define num_online_cpus()	vt_nr_cpus
 
-/* RCU: readers are never waited for, because nothing is freed before exit */
-struct rcu_head { struct rcu_head *next; void (*func)(struct rcu_head *); };
-#define rcu_read_lock()		do { } while (0)
-#define rcu_read_unlock()	do { } while (0)
-void call_rcu(struct rcu_head *head, void (*func)(struct rcu_head *));
+/*
+ * memory: each allocation fails with probability vt_fail_pct percent (a
+ * per-thread pseudo-random draw), and always at the sites set in
+ * vt_fail_sites; vt_nr_live[] counts what is allocated and not yet freed,
+ * for leak checks that do not depend on LeakSanitizer being on.
+ */
+enum vt_alloc_site { VT_ALLOC_SLAB, VT_ALLOC_PAGES, VT_ALLOC_XA, VT_NR_ALLOC_SITES };
+extern unsigned int vt_fail_pct, vt_fail_sites;
+extern unsigned long vt_nr_failed[VT_NR_ALLOC_SITES];
+extern long vt_nr_live[VT_NR_ALLOC_SITES];
+static inline bool vt_alloc_fails(enum vt_alloc_site site)
+{
+	static __thread uint32_t rnd;
+	unsigned int pct = __atomic_load_n(&vt_fail_pct, __ATOMIC_RELAXED);
+	bool fail = __atomic_load_n(&vt_fail_sites, __ATOMIC_RELAXED) & 1u << site;
 
-/* memory */
+	if (!fail && pct) {
+		if (!rnd)
+			rnd = (uint32_t)(uintptr_t)&rnd * 2654435761u | 1;
+		rnd ^= rnd << 13;
+		rnd ^= rnd >> 17;
+		rnd ^= rnd << 5;
+		fail = rnd % 100 < pct;
+	}
+	if (fail)
+		__atomic_add_fetch(&vt_nr_failed[site], 1, __ATOMIC_RELAXED);
+	return fail;
+}
+static inline void *vt_alloc(enum vt_alloc_site site, size_t size)
+{
+	void *p = vt_alloc_fails(site) ? NULL : calloc(1, size);
+
+	if (p)
+		__atomic_add_fetch(&vt_nr_live[site], 1, __ATOMIC_RELAXED);
+	return p;
+}
+static inline void vt_free(enum vt_alloc_site site, void *p)
+{
+	if (p)
+		__atomic_sub_fetch(&vt_nr_live[site], 1, __ATOMIC_RELAXED);
+	free(p);
+}
+
 #define GFP_ATOMIC	1u
 #define GFP_KERNEL	2u
 #define __GFP_NOWARN	0u
@@ -136,10 +228,10 @@ static inline int get_order(unsigned long size)
 static inline struct page *alloc_pages(gfp_t gfp, int order)
 {
 	(void)gfp;
-	return calloc(1, PAGE_SIZE << order);
+	return vt_alloc(VT_ALLOC_PAGES, PAGE_SIZE << order);
 }
 #define page_address(p)		((void *)(p))
-#define free_pages(addr, order)	free((void *)(addr))
+#define free_pages(addr, order)	vt_free(VT_ALLOC_PAGES, (void *)(addr))
 extern unsigned long vt_totalram_pages;
 #define totalram_pages()	vt_totalram_pages
 
@@ -153,9 +245,8 @@ struct kmem_cache { size_t size; };
 static inline void *kmem_cache_zalloc(struct kmem_cache *kc, gfp_t gfp)
 {
 	(void)gfp;
-	return calloc(1, kc->size);
+	return vt_alloc(VT_ALLOC_SLAB, kc->size);
 }
-#define kmem_cache_free(kc, p)	free(p)
-
+#define kmem_cache_free(kc, p)	vt_free(VT_ALLOC_SLAB, (p))
 
 #endif

@@ -2,6 +2,8 @@
 /*
  * A fixed-size stand-in for the allocating xarray: lock-free loads, stores
  * and allocation under a lock, lowest free index first, as xa_alloc() does.
+ * xa_alloc() fails with -ENOMEM when the allocation of a node would (see
+ * vt_alloc_fails()); a lookup is a preemption point (vt_preempt_point()).
  */
 #ifndef VSWAP_TEST_XARRAY_H
 #define VSWAP_TEST_XARRAY_H
@@ -18,8 +20,11 @@ struct xa_limit { u32 min, max; };
 
 static inline void *xa_load(struct xarray *xa, unsigned long index)
 {
-	return index < VT_XA_SIZE ?
+	void *entry = index < VT_XA_SIZE ?
 		__atomic_load_n(&xa->slot[index], __ATOMIC_ACQUIRE) : NULL;
+
+	vt_preempt_point();
+	return entry;
 }
 static inline int xa_alloc(struct xarray *xa, u32 *id, void *entry,
 			   struct xa_limit limit, gfp_t gfp)
@@ -27,6 +32,8 @@ static inline int xa_alloc(struct xarray *xa, u32 *id, void *entry,
 	u32 i;
 
 	(void)gfp;
+	if (vt_alloc_fails(VT_ALLOC_XA))
+		return -ENOMEM;
 	pthread_mutex_lock(&xa->lock);
 	for (i = limit.min; i <= limit.max && i < VT_XA_SIZE; i++) {
 		if (!xa->slot[i]) {
