@@ -64,7 +64,7 @@ vm check check --mem 1G --timeout 2700 "${only[@]}"
 # Harness self-tests: each run must fail, and for the reason named.
 [ -n "${VTEST_ONLY:-}" ] || {
 vm selftest-corrupt selftest-corrupt --timeout 300 \
-	--expect-fail '^disk/swap_integrity: pageout .*pageout: 1 bad pages; first at'
+	--expect-fail '^disk/swap_integrity\.pageout: pageout .*pageout: 1 bad pages; first at'
 vm selftest-warn selftest-warn --timeout 300 \
 	--expect-fail '^none/provoke-warn: kernel report .*(WARNING|cut here)'
 vm selftest-panic selftest-panic --timeout 300 \

@@ -42,7 +42,7 @@ done
 # Upstream selftests that exercise swap, built from the prepared tree with
 # their own Makefiles' flags: no optimisation, which some of them need (at -O2
 # gcc deletes test_zswap's malloc-touch-free allocations outright).
-cc test_zswap "$st/cgroup/test_zswap.c" "$st/cgroup/cgroup_util.c"
+cc test_zswap -I"$st/cgroup" "$TOP/harness/guest/zswap_selftest.c" "$st/cgroup/cgroup_util.c"
 cc memcontrol_swap -I"$st/cgroup" "$TOP/harness/guest/memcontrol_swap.c" \
 	"$st/cgroup/cgroup_util.c"
 : > "$work/cfg/local_config.h"		# no liburing: cow skips io_uring cases

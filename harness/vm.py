@@ -16,6 +16,7 @@ usage: vm.py run --kernel BZIMAGE --initrd CPIO --suite NAME --out DIR
                  [--mem SIZE] [--disk SIZE] [--timeout SEC]
                  [--expect-fail REGEX] [--show] [--verbose]
                  [--expected-skips FILE --kernel-kind KIND]
+                 [--timeout-scale N] [--append KERNEL-ARGS]
        vm.py summary DIR...   (count the results of earlier runs)
        vm.py host --name NAME --out DIR -- CMD...   (a host-side TAP program)
 """
@@ -177,8 +178,8 @@ def parse_results(path, timed_out=None):
         # Close the program's frame: it must have said something, kept to
         # its plan, and exited 0 unless it reported a failure already.
         if not current['seen']:
-            if rc == KSFT_SKIP:
-                res.append((current['name'], 'skip', 'skipped as a whole'))
+            if rc == KSFT_SKIP:		# judged: a skip must say why
+                res.append((current['name'], 'skip', ''))
             else:
                 res.append((current['name'], 'fail', 'printed no result'
                             + (f', exit status {rc}' if rc else '')))
@@ -225,12 +226,16 @@ def parse_results(path, timed_out=None):
         m = TAP.match(line)
         if not m:
             if line.startswith('# ') and line.strip() != '#':
-                diag = (diag + [line[2:].strip()])[-3:]
+                diag.append(line[2:].strip())
             continue
         desc = m.group(2)
         sk = SKIP.search(desc)
         status = 'fail' if m.group(1) else ('skip' if sk else 'pass')
-        desc = SKIP.sub('', desc).strip() or (sk.group(1) if sk else '')
+        # a result with no name of its own (mm/cow's skips) is named by
+        # the test its program announced last
+        run = [d[6:] for d in diag if d.startswith('[RUN] ')]
+        desc = SKIP.sub('', desc).strip() or (run[-1] if run else '') or \
+            (sk.group(1) if sk else '')
         name = f"{current['name']}: {desc}" if current else desc
         detail = sk.group(1).strip() if sk else (
             ' | '.join(diag) if status == 'fail' else '')
@@ -305,7 +310,11 @@ def judge(a, outdir, timed_out):
     for where, lines in per_test.items():
         more = f' (+{len(lines) - 1} more lines)' if len(lines) > 1 else ''
         results.append((f'{where}: kernel report', 'fail', lines[0] + more))
-    if timed_out and timed_out[0] == f'suite {a.suite}':
+    # A program that outran its limit is failed by parse_results() when its
+    # frame is open; the guest may have closed it just before the kill.
+    said = any(r[1] == 'fail' and r[2].startswith('timed out')
+               for r in results)
+    if timed_out and not said:
         results.append((timed_out[0], 'fail',
                         f'timed out after {timed_out[1]} s'))
     elif not finished and not timed_out:
@@ -324,6 +333,8 @@ def print_results(results, secs, verbose):
         g[st] += 1
         if st == 'fail' or verbose:
             word = 'not ok' if st == 'fail' else 'ok'
+            if len(detail) > 400:	# a failure's diagnostics: the last
+                detail = '...' + detail[-400:]
             extra = ' # SKIP ' + detail if st == 'skip' else (
                 ' # ' + detail if detail else '')
             print(f'{word} - {name}{extra}')
@@ -429,7 +440,8 @@ def cmd_summary(dirs):
                 print(f'FAILED: {tag}{name} {detail}'.rstrip())
             elif st == 'skip':
                 skips.append(f'skipped (expected): {tag}{name}: {detail}')
-    print('\n'.join(skips))
+    for line in skips:
+        print(line)
     for kind, k in kinds.items():
         print(f"{kind}: {k['pass']} passed, {k['fail']} failed, "
               f"{k['skip']} skipped")
@@ -451,6 +463,7 @@ def cmd_host(a, cmd):
                 f'# vtest end host/{a.name} rc={p.returncode} '
                 f'secs={secs:.0f}\n# vtest: suite done\n')
     results, _, durations = parse_results(os.path.join(a.out, 'results.log'))
+    results = judge_skips(results, [])		# none expected here
     with open(os.path.join(a.out, 'summary.json'), 'w') as f:
         json.dump({'suite': 'host/' + a.name, 'accel': 'host',
                    'seconds': secs, 'results': results}, f, indent=1)

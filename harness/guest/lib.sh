@@ -83,8 +83,63 @@ swap_file() {
 # test that pressed on all memory: what their page tables hold is theirs.
 # (The initramfs is on ramfs: it never swaps.)
 procs_swapped() {
-	cat /proc/[0-9]*/status 2>/dev/null |
-		awk '/^VmSwap:/ { kb += $2 } END { print int(kb / 4) }'
+	local p kb=0 v
+	for p in /proc/[0-9]*; do
+		grep -qx '0::/' $p/cgroup 2>/dev/null || continue
+		v=$(awk '/^VmSwap:/ { print $2 }' $p/status 2>/dev/null)
+		kb=$((kb + ${v:-0}))
+	done
+	echo $((kb / 4))
+}
+
+# Kill what a program left running in the test cgroups and remove them all;
+# says which there were, but for its own empty cgroup 'run'.
+cg_cleanup() {
+	local cg ok=0 tries
+	for cg in $(find $TESTCG -mindepth 1 -depth -type d); do
+		if grep -q 'populated 1' $cg/cgroup.events; then
+			echo "# left behind: tasks in ${cg#$TESTCG/}"
+			ok=1
+			echo 1 > $cg/cgroup.kill
+			tries=0
+			while grep -q 'populated 1' $cg/cgroup.events &&
+			      [ $tries -lt 50 ]; do
+				sleep 0.1
+				tries=$((tries + 1))
+			done
+		elif [ "$cg" != $TESTCG/run ]; then
+			echo "# left behind: cgroup ${cg#$TESTCG/}"
+			ok=1
+		fi
+		rmdir $cg || { echo "# cannot remove ${cg#$TESTCG/}"; ok=1; }
+	done
+	return $ok
+}
+
+# Settings programs change and restore themselves: as they were at boot
+# after every program all the same, in case one died first.
+SETTINGS="/proc/sys/vm/page-cluster /sys/kernel/mm/swap/vma_ra_enabled
+	/sys/kernel/mm/transparent_hugepage/enabled
+	/sys/kernel/mm/transparent_hugepage/hugepages-*kB/enabled
+	$ZSWAP/shrinker_enabled /sys/block/vda/make-it-fail
+	/sys/kernel/debug/fail_make_request/probability
+	/sys/kernel/debug/failslab/probability
+	/sys/kernel/debug/fail_page_alloc/probability
+	/sys/devices/system/cpu/cpu1/online"
+
+settings_save() {
+	local f
+	for f in $SETTINGS; do
+		[ -w "$f" ] && echo "$f $(sed 's/.*\[\(.*\)\].*/\1/' $f)"
+	done > /tmp/vtest-settings
+}
+
+settings_restore() {
+	local f v
+	while read -r f v; do
+		[ "$(sed 's/.*\[\(.*\)\].*/\1/' $f)" = "$v" ] ||
+			echo "$v" > "$f"
+	done < /tmp/vtest-settings
 }
 
 swap_leftovers() {
@@ -157,7 +212,14 @@ run() {
 	done
 	env=$1
 	shift
-	name="$env/${name:-$1}"
+	# by default ENV/PROGRAM, and .CASE when it runs one case (--only)
+	if [ -z "$name" ]; then
+		name=$1
+		case " $* " in
+		*" --only "*) name="$1.$(echo " $* " | sed 's/.* --only \([^ ]*\) .*/\1/')";;
+		esac
+	fi
+	name="$env/$name"
 	# vtest.only=REGEX on the kernel command line: only the runs it names
 	if [ -n "${VTEST_ONLY:-}" ] && ! echo "$name" | grep -qE "$VTEST_ONLY"; then
 		return
@@ -170,24 +232,26 @@ run() {
 	fi
 	kmsg "begin $name$allow"
 	echo "# vtest begin $name timeout=$limit"
-	local start=$(date +%s) rc
+	local start=$(date +%s) rc bad=
 	mkdir -p $TESTCG/run
 	sh -c 'echo $$ > '$TESTCG'/run/cgroup.procs && exec "$@"' sh "$@"
 	rc=$?
-	# Tearing down is part of the test: a program that leaves swap in use,
-	# or a swapoff that fails after it, means the kernel lost track of
-	# something.
+	# Tearing down is part of the test: a program that leaves tasks,
+	# cgroups or swap in use behind, or a swapoff that fails after it,
+	# means the kernel (or the program) lost track of something.
 	echo
-	leak_check swap_leftovers ||
-		{ echo "not ok 998 $name left swap in use"; rc=1; }
-	rmdir $TESTCG/run ||
-		{ echo "not ok 997 $name left tasks behind"; rc=1; }
-	if ! swap_reset || ! leak_check swap_leftovers_after_swapoff; then
-		echo "not ok 999 swap_reset after $name"
-		rc=1
-	fi
+	cg_cleanup || bad="$bad|left tasks or cgroups behind"
+	leak_check swap_leftovers || bad="$bad|left swap in use"
+	swap_reset || bad="$bad|swapoff failed after it"
+	leak_check swap_leftovers_after_swapoff ||
+		bad="$bad|left swap in use after swapoff"
+	settings_restore
 	echo "# vtest end $name rc=$rc secs=$(( $(date +%s) - start ))"
 	kmsg "end $name"
+	# the harness's own findings: results of their own, after the frame
+	echo "$bad" | tr '|' '\n' | while read -r b; do
+		[ -n "$b" ] && echo "not ok - $name: $b"
+	done
 }
 
 vrun() {

@@ -83,7 +83,6 @@
 #define FAILSLAB	DEBUGFS "/failslab"
 #define FAIL_PAGE	DEBUGFS "/fail_page_alloc"
 #define ZSWAP_DEBUG	DEBUGFS "/zswap"
-#define ZSWAP_ENABLED	"/sys/module/zswap/parameters/enabled"
 #define PAGE_CLUSTER	"/proc/sys/vm/page-cluster"
 #define SELF_FAIL	"/proc/self/make-it-fail"
 #define VSWAP_SYSFS	"/sys/kernel/mm/vswap"
@@ -237,14 +236,6 @@ static bool bio_faults_arm(long times)
 	return fault_arm(FAIL_BIO, times, NULL) && set(dev_fail, "1");
 }
 
-static bool zswap_on(void)
-{
-	char buf[8] = "";
-
-	read_str(ZSWAP_ENABLED, buf, sizeof(buf));
-	return buf[0] == 'Y';
-}
-
 /*
  * The device must be the only swap area, with zswap in front of it or not
  * as @zswap says: else the pages would not meet the faults injected.
@@ -259,7 +250,7 @@ static int need_env(const char *what, bool zswap)
 			       zswap ? "zswap-disk" : "disk");
 		return KSFT_FAIL;
 	}
-	if (zswap_on() != zswap) {
+	if (zswap_enabled() != zswap) {
 		ksft_print_msg("%s: want zswap %s: run under ENV %s\n", what,
 			       zswap ? "on" : "off",
 			       zswap ? "zswap-disk" : "disk");
@@ -273,9 +264,8 @@ static int need_fault(const char *what, const char *path)
 {
 	if (!access(path, F_OK))
 		return KSFT_PASS;
-	ksft_print_msg("%s: no %s: kernel without that fault injection (CONFIG_FAULT_INJECTION, _DEBUG_FS, CONFIG_FAIL_MAKE_REQUEST, CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC)\n",
-		       what, path);
-	return KSFT_SKIP;
+	return skip_case("%s: no %s: kernel without that fault injection (CONFIG_FAULT_INJECTION, _DEBUG_FS, CONFIG_FAIL_MAKE_REQUEST, CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC)",
+			 what, path);
 }
 
 static int need_bio_faults(const char *what)
@@ -1019,6 +1009,12 @@ static int test_alloc_failure(const struct tcase *tc)
 			       tc->name, npages - s.present - s.swapped);
 		ok = false;
 	}
+	/* what could not get a slot or a swap cache entry stayed resident */
+	if (!s.present) {
+		ksft_print_msg("%s: every page went out although allocations failed: the failures hit nothing swap-out needs\n",
+			       tc->name);
+		ok = false;
+	}
 	ok &= verify("after failed allocations", buf, size, opt.pattern,
 		     opt.seed);
 	/* new data, so that every page is dirty and must be written */
@@ -1055,9 +1051,8 @@ static int test_zswap_reject(const struct tcase *tc)
 		return ret;
 	if (access(ZSWAP_DEBUG "/reject_compress_poor", F_OK) ||
 	    access(ZSWAP_DEBUG "/reject_compress_fail", F_OK)) {
-		ksft_print_msg("%s: no zswap reject counters in %s (CONFIG_DEBUG_FS)\n",
-			       tc->name, ZSWAP_DEBUG);
-		return KSFT_SKIP;
+		return skip_case("no zswap reject counters in %s (CONFIG_DEBUG_FS)",
+				 ZSWAP_DEBUG);
 	}
 	buf = region(size, PAT_RANDOM);
 	if (!buf)

@@ -26,19 +26,15 @@
 
 static struct common_opts opt;
 static size_t opt_limit = 32 * MiB;
-static size_t opt_swap_max = 32 * MiB;
+static size_t opt_swap_max = 48 * MiB;
 static size_t opt_zswap_max = 1 * MiB;
 static const char *opt_only;
 
 /* Does zswap take pages without charging memory.swap.*? */
 static bool zswap_outside_swap_max(void)
 {
-	char buf[8] = "";
-
-	if (access("/sys/kernel/mm/vswap", F_OK) || opt.pattern == PAT_RANDOM)
-		return false;
-	read_str("/sys/module/zswap/parameters/enabled", buf, sizeof(buf));
-	return buf[0] == 'Y';
+	return vswap_enabled() && opt.pattern != PAT_RANDOM &&
+	       zswap_enabled();
 }
 
 /* A fresh cgroup with memory.max = --limit and @file = @val. */
@@ -55,11 +51,12 @@ static int limited_cgroup(char *cg, size_t len, const char *tag,
 }
 
 /*
- * A child that fits in memory.max + memory.swap.max must run fine. It uses
- * only a quarter of the swap allowance: a page read back from swap keeps its
+ * A child that fits in memory.max + memory.swap.max must run fine. It puts
+ * only a quarter of the swap allowance beyond memory.max, and its whole
+ * working set fits in memory.swap.max: a page read back from swap keeps its
  * slot (and its charge to memory.swap.current) while it sits in the swap
- * cache, so a workload cycling through swap needs headroom beyond its
- * swapped-out size.
+ * cache, and when it goes out again unchanged, so a workload cycling
+ * through swap may come to hold a slot for every page.
  */
 static int swap_max_fits(void)
 {
@@ -71,6 +68,12 @@ static int swap_max_fits(void)
 	struct vmstat before, after;
 	char cg[PATH_MAX];
 	int ret;
+
+	if (job.size > opt_swap_max) {
+		ksft_print_msg("%s: %zu MiB would not fit in memory.swap.max %zu MiB: raise --swap-max\n",
+			       what, job.size / MiB, opt_swap_max / MiB);
+		return KSFT_FAIL;
+	}
 
 	ksft_print_msg("%s: %zu MiB, memory.max %zu MiB, memory.swap.max %zu MiB\n",
 		       what, job.size / MiB, opt_limit / MiB,
@@ -104,6 +107,8 @@ static int swap_max_fits(void)
 		ret = KSFT_FAIL;
 	}
 	if (!swapped_out(what, &before, &after) ||
+	    !swapped_in(what, &before, &after,
+			memcg_overflow_pages(job.size, opt_limit)) ||
 	    !cg_swap_uncharged(what, cg))
 		ret = KSFT_FAIL;
 	cg_destroy(cg);
@@ -123,6 +128,7 @@ static int swap_max_oversized(void)
 	const char *what = "swap_max: oversized child";
 	bool runs = zswap_outside_swap_max();
 	uint64_t ooms = 0, peak = 0;
+	struct vmstat before, after;
 	char cg[PATH_MAX];
 	int status;
 
@@ -132,8 +138,10 @@ static int swap_max_oversized(void)
 	if (limited_cgroup(cg, sizeof(cg), "swap_max_big", "memory.swap.max",
 			   opt_swap_max))
 		return KSFT_FAIL;
+	vmstat_read(&before);
 	status = wait_child(run_child(cg, fill_verify_child, &job),
 			    NULL, NULL, NULL);
+	vmstat_read(&after);
 	cg_read_key(cg, "memory.events", "oom_kill", &ooms);
 	cg_read(cg, "memory.swap.peak", &peak);
 	cg_print_stats(what, cg);
@@ -141,7 +149,9 @@ static int swap_max_oversized(void)
 		status = -1;
 	cg_destroy(cg);
 	if (runs) {
-		if (child_result(what, status) != KSFT_PASS)
+		if (child_result(what, status) != KSFT_PASS ||
+		    !swapped_in(what, &before, &after,
+				memcg_overflow_pages(job.size, opt_limit)))
 			return KSFT_FAIL;
 		if (!peak)
 			return KSFT_PASS;
@@ -179,16 +189,13 @@ static int test_zswap_max(void)
 	const char *what = "zswap_max";
 	struct vmstat before, after;
 	uint64_t zswap_peak = 0;
-	char cg[PATH_MAX], on[8];
+	char cg[PATH_MAX];
 	int ret;
 
-	if (read_str("/sys/module/zswap/parameters/enabled", on, sizeof(on)) ||
-	    on[0] != 'Y') {
+	if (!zswap_enabled())
 		return skip_case("zswap is not enabled");
-	}
-	if (!swaps_find(NULL, NULL)) {
+	if (!swaps_find(NULL, NULL))
 		return skip_case("no swap device in /proc/swaps");
-	}
 	ksft_print_msg("%s: %zu MiB, memory.max %zu MiB, memory.zswap.max %zu KiB\n",
 		       what, job.size / MiB, opt_limit / MiB,
 		       opt_zswap_max / 1024);
@@ -205,7 +212,9 @@ static int test_zswap_max(void)
 	if (!cg_swap_uncharged(what, cg))
 		ret = KSFT_FAIL;
 	cg_destroy(cg);
-	if (!swapped_out(what, &before, &after))
+	if (!swapped_out(what, &before, &after) ||
+	    !swapped_in(what, &before, &after,
+			memcg_overflow_pages(job.size, opt_limit)))
 		ret = KSFT_FAIL;
 	ksft_print_msg("%s: memory.zswap.current peaked at %llu (sampled), memory.zswap.max %zu\n",
 		       what, (unsigned long long)zswap_peak, opt_zswap_max);
@@ -254,7 +263,7 @@ static void usage(FILE *f)
 		"                    (zswap_max only, default 96; it always uses\n"
 		"                    the compressible pattern)\n"
 		"  --limit MiB       memory.max (32)\n"
-		"  --swap-max MiB    memory.swap.max of swap_max (32); its children\n"
+		"  --swap-max MiB    memory.swap.max of swap_max (48); its children\n"
 		"                    use limit + swap-max/4 and limit + 2 * swap-max\n"
 		"  --zswap-max MiB   memory.zswap.max of zswap_max (1)\n"
 		"  --only NAME       run only case NAME\n");

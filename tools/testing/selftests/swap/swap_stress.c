@@ -9,7 +9,7 @@
  *   many_procs      16 processes in one memcg far below their combined
  *                   working set: all fill their own pattern, wait until all
  *                   are filled (so the overflow must be out of memory), then
- *                   verify twice; swap-out and swap-in of at least half the
+ *                   verify twice; swap-out and swap-in of at least the
  *                   overflow, by the counters
  *   two_devices     two swap areas with priorities: pages go to the high
  *                   priority one until it is full ("Used" of /proc/swaps),
@@ -45,7 +45,6 @@
 #define MADV_NOHUGEPAGE	15
 #endif
 
-#define ZSWAP_ENABLED	"/sys/module/zswap/parameters/enabled"
 #define VMA_RA_ENABLED	"/sys/kernel/mm/swap/vma_ra_enabled"
 #define PAGE_CLUSTER	"/proc/sys/vm/page-cluster"
 #define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
@@ -86,19 +85,6 @@ static void *map_small_pages(size_t len)
 	if (buf && madvise(buf, len, MADV_NOHUGEPAGE))
 		ksft_perror("madvise(MADV_NOHUGEPAGE)");
 	return buf;
-}
-
-static uint64_t d(const struct vmstat *a, const struct vmstat *b,
-		  enum vmstat_item i)
-{
-	return b->v[i] - a->v[i];
-}
-
-/* Pages stored by any backend: pswpout + zswpout + swpout_zero. */
-static uint64_t swapouts(const struct vmstat *a, const struct vmstat *b)
-{
-	return d(a, b, VM_PSWPOUT) + d(a, b, VM_ZSWPOUT) +
-	       d(a, b, VM_SWPOUT_ZERO);
 }
 
 /*
@@ -186,7 +172,7 @@ static int test_many_procs(void)
 	int ret = KSFT_PASS, r;
 	pid_t *pids;
 
-	overflow = total > opt_limit ? (total - opt_limit) / page_size() : 0;
+	overflow = memcg_overflow_pages(total, opt_limit);
 	ksft_print_msg("many_procs: %u x %zu MiB in a memcg with memory.max %zu MiB, overflow %" PRIu64 " pages\n",
 		       opt_procs, size / MiB, opt_limit / MiB, overflow);
 	if (!overflow) {
@@ -258,18 +244,17 @@ static int test_many_procs(void)
 		ret = KSFT_FAIL;
 	/*
 	 * With all the working sets alive at the barrier, at least the
-	 * overflow was out of memory then (swap cache folios are charged to
-	 * the memcg, so they count as memory), and the first verify pass read
-	 * it back.  Half of it is asked of the counters, as a margin.
+	 * overflow was out of memory and out of the swap cache then (see
+	 * memcg_overflow_pages()), and the first verify pass read it back.
 	 */
 	outs = swapouts(&before, &after);
 	ksft_print_msg("many_procs: %" PRIu64 " pages stored, want at least %" PRIu64 "\n",
-		       outs, overflow / 2);
-	if (outs < overflow / 2) {
-		ksft_print_msg("many_procs: fewer pages were swapped out than half the overflow\n");
+		       outs, (uint64_t)overflow);
+	if (outs < overflow) {
+		ksft_print_msg("many_procs: fewer pages were swapped out than the overflow\n");
 		ret = KSFT_FAIL;
 	}
-	if (!swapped_in("many_procs", &before, &after, overflow / 2))
+	if (!swapped_in("many_procs", &before, &after, overflow))
 		ret = KSFT_FAIL;
 destroy:
 	if (cg_destroy(cg))
@@ -282,38 +267,6 @@ close:
 	free(jobs);
 	free(pids);
 	return ret;
-}
-
-/* "Size" of swap area @dev in /proc/swaps, in KiB; 0 if not found. */
-static uint64_t swaps_size_kb(const char *dev)
-{
-	char line[PATH_MAX + 128], name[PATH_MAX], want[PATH_MAX];
-	unsigned long long size, found = 0;
-	FILE *f;
-
-	if (!realpath(dev, want))
-		snprintf(want, sizeof(want), "%s", dev);
-	f = fopen("/proc/swaps", "r");
-	if (!f)
-		return 0;
-	if (fgets(line, sizeof(line), f)) {
-		while (fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "%4095s %*s %llu", name, &size) != 2)
-				continue;
-			if (!strcmp(name, want))
-				found = size;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
-static bool zswap_enabled(void)
-{
-	char buf[8] = "";
-
-	read_str(ZSWAP_ENABLED, buf, sizeof(buf));
-	return buf[0] == 'Y';
 }
 
 static int prio_flags(int prio)
@@ -471,9 +424,9 @@ static int two_devices_child(void *arg)
 	} else {
 		ok &= swapped_in("two_devices", &mid, &after, d1 + d2);
 		/* zswap is off: all of it must have come from the devices */
-		if (d(&mid, &after, VM_PSWPIN) < (uint64_t)(d1 + d2)) {
+		if (vm_delta(&mid, &after, VM_PSWPIN) < (uint64_t)(d1 + d2)) {
 			ksft_print_msg("two_devices: pswpin +%" PRIu64 ", want at least %ld\n",
-				       d(&mid, &after, VM_PSWPIN), d1 + d2);
+				       vm_delta(&mid, &after, VM_PSWPIN), d1 + d2);
 			ok = false;
 		}
 	}
@@ -595,8 +548,8 @@ static int readahead_child(void *arg)
 	ok &= verify("readahead", buf, size, opt.pattern, opt.seed);
 	vmstat_read(&after);
 	ok &= dropped > 0 && swapped_in("readahead", &mid, &after, dropped);
-	ra = d(&mid, &after, VM_SWAP_RA);
-	hit = d(&mid, &after, VM_SWAP_RA_HIT);
+	ra = vm_delta(&mid, &after, VM_SWAP_RA);
+	hit = vm_delta(&mid, &after, VM_SWAP_RA_HIT);
 	/*
 	 * A sequential read with the default window of 8 pages reads about
 	 * 7 of 8 ahead; want a quarter of the pages read back.
@@ -694,6 +647,7 @@ static int removal_child(void *arg)
 	struct swap_scan s0, s1;
 	bool ok = false;
 	long dropped;
+	int tries;
 	char c = 'r', home[PATH_MAX];
 	char *buf;
 
@@ -704,9 +658,25 @@ static int removal_child(void *arg)
 		return KSFT_FAIL;
 	pattern_fill(buf, j->size, opt.pattern, opt.seed);
 	vmstat_read(&before);
-	if (pageout_most("cgroup_removal: in the memcg", buf, j->size) < 0 ||
-	    swap_scan(buf, j->size, &s0))
+	/*
+	 * All of it out, none left in the swap cache: then nothing but the
+	 * swap entries holds a reference to the memcg once it is removed.
+	 */
+	for (tries = 0; tries < 5; tries++) {
+		if (pageout_pct("cgroup_removal: in the memcg", buf,
+				j->size) < 0 ||
+		    swapcache_drop("cgroup_removal: in the memcg", buf,
+				   j->size) < 0 ||
+		    swap_scan(buf, j->size, &s0))
+			goto out;
+		if (!s0.present)
+			break;
+	}
+	if (s0.present) {
+		ksft_print_msg("cgroup_removal: %zu pages stayed in memory\n",
+			       s0.present);
 		goto out;
+	}
 	/* back to the program's cgroup, so that the memcg can be removed */
 	if (cg_write(j->origin, "cgroup.procs", "%d", getpid()))
 		goto out;
@@ -782,9 +752,17 @@ static int test_cgroup_removal(void)
 	ksft_print_msg("cgroup_removal: memcg empty of tasks, memory.current %" PRIu64 " KiB\n",
 		       mem / 1024);
 	ret = KSFT_PASS;
-	/* the swap the memcg is charged with (none for zero pages) */
+	/*
+	 * The swap the memcg is charged with (none for zero pages): with
+	 * zswap off, a device slot for every page, all of them out.
+	 */
 	if (opt.pattern != PAT_ZERO && !swap && !zswap) {
 		ksft_print_msg("cgroup_removal: the memcg is charged with no swap\n");
+		ret = KSFT_FAIL;
+	}
+	if (opt.pattern != PAT_ZERO && !zswap_enabled() && swap < j.size) {
+		ksft_print_msg("cgroup_removal: memory.swap.current %" PRIu64 ", want at least %zu\n",
+			       swap, j.size);
 		ret = KSFT_FAIL;
 	}
 	removed = !cg_destroy(cg);
@@ -817,9 +795,6 @@ static int test_cgroup_removal(void)
 	if (child_result("cgroup_removal", wait_child(pid, NULL, NULL,
 						      NULL)) != KSFT_PASS)
 		ret = KSFT_FAIL;
-	if (!removed)
-		goto close;
-
 	/*
 	 * Its release is not awaited here: the child's freed swap slots wait
 	 * in the per-CPU swap slot caches, still charged, until a batch is

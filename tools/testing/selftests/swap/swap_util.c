@@ -533,11 +533,35 @@ bool swapped_out(const char *what, const struct vmstat *before,
 	return false;
 }
 
+uint64_t vm_delta(const struct vmstat *before, const struct vmstat *after,
+		  enum vmstat_item i)
+{
+	return after->v[i] - before->v[i];
+}
+
+uint64_t swapouts(const struct vmstat *before, const struct vmstat *after)
+{
+	return vm_delta(before, after, VM_PSWPOUT) +
+	       vm_delta(before, after, VM_ZSWPOUT) +
+	       vm_delta(before, after, VM_SWPOUT_ZERO);
+}
+
 uint64_t swapins(const struct vmstat *before, const struct vmstat *after)
 {
-	return after->v[VM_PSWPIN] - before->v[VM_PSWPIN] +
-	       after->v[VM_ZSWPIN] - before->v[VM_ZSWPIN] +
-	       after->v[VM_SWPIN_ZERO] - before->v[VM_SWPIN_ZERO];
+	return vm_delta(before, after, VM_PSWPIN) +
+	       vm_delta(before, after, VM_ZSWPIN) +
+	       vm_delta(before, after, VM_SWPIN_ZERO);
+}
+
+/* MEMCG_CHARGE_BATCH: pages a CPU may hold charged ahead */
+#define CHARGE_BATCH_PAGES	64
+
+size_t memcg_overflow_pages(size_t size, size_t limit)
+{
+	size_t slack = CHARGE_BATCH_PAGES * sysconf(_SC_NPROCESSORS_CONF);
+	size_t over = size > limit ? (size - limit) / page_size() : 0;
+
+	return over > slack ? over - slack : 0;
 }
 
 bool swapped_in(const char *what, const struct vmstat *before,
@@ -667,12 +691,6 @@ int cg_destroy(const char *cg)
 	return -errno;
 }
 
-/*
- * Freed swap slots wait in per-CPU caches (mm/swap_slots.c, 64 each) until
- * a batch is returned; until then they stay charged, and their zswap
- * entries stay (freed when the slot is).
- */
-#define SLOTS_CACHED_PAGES	64
 
 bool cg_swap_uncharged(const char *what, const char *cg)
 {
@@ -892,12 +910,19 @@ void setting_restore(struct saved_setting *s)
 	s->path[0] = '\0';
 }
 
-int swaps_find(const char *dev, int *prio)
+/*
+ * Active swap areas named @dev (all if NULL): how many, their "Size" and
+ * "Used" summed, the last one's priority.
+ */
+static int swaps_read(const char *dev, uint64_t *size_kb, uint64_t *used_kb,
+		      int *prio)
 {
 	char line[PATH_MAX + 128], name[PATH_MAX], want[PATH_MAX];
+	unsigned long long size, used;
 	int n = 0, p;
 	FILE *f;
 
+	*size_kb = *used_kb = 0;
 	if (dev && !realpath(dev, want))
 		snprintf(want, sizeof(want), "%s", dev);
 	f = fopen("/proc/swaps", "r");
@@ -906,11 +931,14 @@ int swaps_find(const char *dev, int *prio)
 	/* skip the header line */
 	if (fgets(line, sizeof(line), f)) {
 		while (fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "%4095s %*s %*s %*s %d", name, &p) != 2)
+			if (sscanf(line, "%4095s %*s %llu %llu %d", name, &size,
+				   &used, &p) != 4)
 				continue;
 			if (dev && strcmp(name, want))
 				continue;
 			n++;
+			*size_kb += size;
+			*used_kb += used;
 			if (prio)
 				*prio = p;
 		}
@@ -919,30 +947,38 @@ int swaps_find(const char *dev, int *prio)
 	return n;
 }
 
+int swaps_find(const char *dev, int *prio)
+{
+	uint64_t size, used;
+
+	return swaps_read(dev, &size, &used, prio);
+}
+
 uint64_t swaps_used_kb(const char *dev)
 {
-	char line[PATH_MAX + 128], name[PATH_MAX], want[PATH_MAX];
-	unsigned long long used, sum = 0;
-	FILE *f;
+	uint64_t size, used;
 
-	if (dev && !realpath(dev, want))
-		snprintf(want, sizeof(want), "%s", dev);
-	f = fopen("/proc/swaps", "r");
-	if (!f)
-		return 0;
-	if (fgets(line, sizeof(line), f)) {
-		while (fgets(line, sizeof(line), f)) {
-			if (sscanf(line, "%4095s %*s %*s %llu", name, &used) != 2)
-				continue;
-			if (!dev || !strcmp(name, want))
-				sum += used;
-		}
-	}
-	fclose(f);
-	return sum;
+	swaps_read(dev, &size, &used, NULL);
+	return used;
+}
+
+uint64_t swaps_size_kb(const char *dev)
+{
+	uint64_t size, used;
+
+	swaps_read(dev, &size, &used, NULL);
+	return size;
 }
 
 bool vswap_enabled(void)
 {
 	return !access("/sys/kernel/mm/vswap", F_OK);
+}
+
+bool zswap_enabled(void)
+{
+	char buf[8] = "";
+
+	read_str("/sys/module/zswap/parameters/enabled", buf, sizeof(buf));
+	return buf[0] == 'Y';
 }

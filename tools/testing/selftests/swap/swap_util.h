@@ -155,8 +155,21 @@ void vmstat_read(struct vmstat *s);
 /* Print all deltas; true if pswpout + zswpout + swpout_zero moved. */
 bool swapped_out(const char *what, const struct vmstat *before,
 		 const struct vmstat *after);
+/* after - before of one counter */
+uint64_t vm_delta(const struct vmstat *before, const struct vmstat *after,
+		  enum vmstat_item i);
+/* Pages stored by any backend: pswpout + zswpout + swpout_zero. */
+uint64_t swapouts(const struct vmstat *before, const struct vmstat *after);
 /* Pages read back from any backend: pswpin + zswpin + swpin_zero. */
 uint64_t swapins(const struct vmstat *before, const struct vmstat *after);
+/*
+ * A working set of @size bytes filled in a memcg of memory.max @limit: at
+ * least this many of its pages are out of memory and out of the swap cache
+ * once it is all written (both are charged to the memcg, as is the zswap
+ * pool), less what the per-CPU charge caches may hold; verifying it must
+ * read them all back.
+ */
+size_t memcg_overflow_pages(size_t size, size_t limit);
 /* swapins() >= @want, with the deltas printed; a message if not. */
 bool swapped_in(const char *what, const struct vmstat *before,
 		const struct vmstat *after, uint64_t want);
@@ -178,6 +191,14 @@ int read_key(const char *path, const char *key, uint64_t *val);
 int cg_home(char *cg, size_t len);
 int cg_create(char *cg, size_t len, const char *tag);
 int cg_destroy(const char *cg);
+/*
+ * Swap slots wait in two per-CPU caches (mm/swap_slots.c), up to this many
+ * in each: allocated ahead, and freed but not yet returned.  Both count as
+ * in use in /proc/swaps; freed ones stay charged, and their zswap entries
+ * stay (freed with the slot).
+ */
+#define SLOTS_CACHED_PAGES	64
+
 /*
  * Once the cgroup's tasks have exited, its swap and zswap charges must go
  * back to zero, but for the freed slots waiting in the per-CPU swap slot
@@ -228,8 +249,12 @@ void setting_restore(struct saved_setting *s);
 int swaps_find(const char *dev, int *prio);
 /* KiB in use ("Used" of /proc/swaps) on @dev, or on all areas if NULL. */
 uint64_t swaps_used_kb(const char *dev);
+/* KiB of swap space ("Size") on @dev, or on all areas if NULL. */
+uint64_t swaps_size_kb(const char *dev);
 /* Is this a kernel with virtual swap (/sys/kernel/mm/vswap)? */
 bool vswap_enabled(void);
+/* Is zswap enabled (its "enabled" parameter Y)? */
+bool zswap_enabled(void);
 /* This task's cgroup directory (cgroup v2), CGROUP_ROOT for the root. */
 int cg_self(char *cg, size_t len);
 

@@ -69,11 +69,11 @@ static void *reader_fn(void *arg)
 
 static int swapoff_during_read(void)
 {
-	uint64_t used_kb, used_at_swapoff_kb;
+	uint64_t used_kb, used_at_swapoff_kb, used, slack;
 	struct reader r[NR_READERS];
 	struct swap_scan scan;
 	size_t npages;
-	struct vmstat before, after;
+	struct vmstat before, mid, after;
 	double start, secs;
 	unsigned int i, started;
 	int prio = -1, err = 0;
@@ -91,7 +91,9 @@ static int swapoff_during_read(void)
 		return KSFT_FAIL;
 	pattern_fill(buf, size, opt.pattern, opt.seed);
 	vmstat_read(&before);
+	/* none cached: every page the device holds must be read back */
 	if (!pageout_enough("before swapoff", buf, size) ||
+	    swapcache_drop("before swapoff", buf, size) < 0 ||
 	    swap_scan(buf, size, &scan)) {
 		munmap(buf, size);
 		return KSFT_FAIL;
@@ -132,6 +134,7 @@ static int swapoff_during_read(void)
 			       opt_device);
 		ok = false;
 	}
+	vmstat_read(&mid);
 	__atomic_store_n(&phase, IN_SWAPOFF, __ATOMIC_RELEASE);
 	start = now_sec();
 	err = swapoff(opt_device) ? errno : 0;
@@ -140,7 +143,16 @@ static int swapoff_during_read(void)
 	for (i = 0; i < started; i++)
 		pthread_join(r[i].thread, NULL);
 	vmstat_read(&after);
-	ok &= swapped_out("swapoff_during_read", &before, &after);
+	ok &= swapped_out("swapoff_during_read", &before, &mid);
+	/*
+	 * What the device held when swapoff began came back from a backend,
+	 * through swapoff or the readers (less what the two swap slot caches
+	 * hold: counted in use, holding no data).
+	 */
+	slack = 2 * SLOTS_CACHED_PAGES * sysconf(_SC_NPROCESSORS_CONF);
+	used = used_at_swapoff_kb * 1024 / page_size();
+	ok &= swapped_in("swapoff and readers", &mid, &after,
+			 used > slack ? used - slack : 0);
 
 	if (err) {
 		ksft_print_msg("swapoff(%s) failed: %s%s\n", opt_device,

@@ -57,14 +57,6 @@ static uint64_t vswap_value(const char *file)
 	return v;
 }
 
-static bool zswap_enabled(void)
-{
-	char buf[8] = "";
-
-	read_str("/sys/module/zswap/parameters/enabled", buf, sizeof(buf));
-	return buf[0] == 'Y';
-}
-
 /* The environment a case needs: zswap on, and a device or none. */
 static int need(const char *what, bool device, bool vswap)
 {
@@ -138,6 +130,9 @@ static int test_no_device(const char *what)
 				       what);
 			ret = KSFT_FAIL;
 		}
+		if (!swapped_in(what, &before, &after,
+				memcg_overflow_pages(job.size, 32 * MiB)))
+			ret = KSFT_FAIL;
 	}
 	cg_destroy(cg);
 	return ret;
@@ -275,7 +270,9 @@ static int test_metadata(const char *what)
 {
 	size_t size = opt.size ? opt.size : 32 * MiB, swapped;
 	uint64_t slots0, bytes0, slots, bytes;
+	struct vmstat before, after;
 	struct swap_scan s;
+	long dropped;
 	bool ok = true;
 	char *buf;
 	int ret;
@@ -306,7 +303,11 @@ static int test_metadata(const char *what)
 		ksft_print_msg("%s: more than 20 bytes per slot\n", what);
 		ok = false;
 	}
+	dropped = swapcache_drop(what, buf, size);
+	vmstat_read(&before);
 	ok &= verify(what, buf, size, PAT_COMPRESSIBLE, opt.seed);
+	vmstat_read(&after);
+	ok &= dropped >= 0 && swapped_in(what, &before, &after, dropped);
 	munmap(buf, size);
 	if (ok && vswap_value("slots_in_use") > slots0) {
 		ksft_print_msg("%s: slots not freed on munmap: %llu > %llu\n",
