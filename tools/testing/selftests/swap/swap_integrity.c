@@ -481,9 +481,8 @@ static int test_thp_pmd(const struct tcase *tc)
 	char *buf;
 
 	memset(s, 0, sizeof(s));
-	if (access(THP_DIR "/enabled", F_OK)) {
+	if (access(THP_DIR "/enabled", F_OK))
 		return skip_case("no %s/enabled", THP_DIR);
-	}
 	snprintf(path, sizeof(path), THP_DIR "/hugepages-%zukB/enabled",
 		 pmd / 1024);
 	if (setting_set(&s[0], THP_DIR "/enabled", "madvise") ||

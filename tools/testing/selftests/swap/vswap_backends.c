@@ -62,9 +62,8 @@ static int need(const char *what, bool device, bool vswap)
 {
 	int nr = swaps_find(NULL, NULL);
 
-	if (vswap && !have_vswap) {
+	if (vswap && !have_vswap)
 		return skip_case("needs a kernel with CONFIG_VIRTUAL_SWAP");
-	}
 	if (!zswap_enabled() || (nr > 0) != device) {
 		ksft_print_msg("%s: needs zswap enabled and %s swap device (have %d)\n",
 			       what, device ? "a" : "no", nr);
