@@ -184,7 +184,7 @@ static int test_swap_max(void)
 static int test_zswap_max(void)
 {
 	struct fill_job job = {
-		opt.size ? opt.size : 96 * MiB, PAT_COMPRESSIBLE, opt.seed, 2
+		opt.size ? opt.size : 64 * MiB, PAT_COMPRESSIBLE, opt.seed, 2
 	};
 	const char *what = "zswap_max";
 	struct vmstat before, after;
@@ -260,7 +260,7 @@ static void usage(FILE *f)
 		"Check memory.swap.max and memory.zswap.max with verified data.\n"
 		"Cases: swap_max zswap_max\n"
 		COMMON_USAGE
-		"                    (zswap_max only, default 96; it always uses\n"
+		"                    (zswap_max only, default 64; it always uses\n"
 		"                    the compressible pattern)\n"
 		"  --limit MiB       memory.max (32)\n"
 		"  --swap-max MiB    memory.swap.max of swap_max (48); its children\n"

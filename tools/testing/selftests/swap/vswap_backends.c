@@ -95,7 +95,7 @@ static char *case_buffer(const char *what, bool device, bool vswap,
 
 static int test_no_device(const char *what)
 {
-	struct fill_job job = { 96 * MiB, PAT_COMPRESSIBLE, opt.seed, 2 };
+	struct fill_job job = { 64 * MiB, PAT_COMPRESSIBLE, opt.seed, 2 };
 	struct vmstat before, after;
 	char cg[PATH_MAX];
 	int ret;
