@@ -68,7 +68,9 @@ def qemu_cmd(a, accel, outdir):
     # rootfstype=ramfs: the initramfs stays in memory, unswappable, so
     # that swap in use is the tests' own (the guest checks that it is gone).
     append = ('console=ttyS0,115200 panic=-1 mitigations=off rootfstype=ramfs'
-              f'{slow} vtest.suite={a.suite} {a.append}').strip()
+              f'{slow} vtest.suite={a.suite}'
+              + (f' vtest.kind={a.kernel_kind}' if a.kernel_kind else '')
+              + f' {a.append}').strip()
     return ['qemu-system-x86_64', '-nodefaults', '-display', 'none',
             '-no-reboot', '-machine', 'q35', *accel_args(accel),
             '-smp', str(a.smp), '-m', a.mem,
@@ -179,7 +181,7 @@ def parse_results(path, timed_out=None):
         # its plan, and exited 0 unless it reported a failure already.
         if not current['seen']:
             if rc == KSFT_SKIP:		# judged: a skip must say why
-                res.append((current['name'], 'skip', ''))
+                res.append((current['name'], 'skip', current['why']))
             else:
                 res.append((current['name'], 'fail', 'printed no result'
                             + (f', exit status {rc}' if rc else '')))
@@ -206,7 +208,7 @@ def parse_results(path, timed_out=None):
             if current:
                 res.append(unfinished(current['name']))
             current = {'name': m.group(1), 'seen': 0, 'plan': None,
-                       'failed': False}
+                       'failed': False, 'why': ''}
             diag = []
             continue
         m = re.search(r'# vtest end (\S+) rc=(\d+)(?: secs=(\d+))?', line)
@@ -219,9 +221,10 @@ def parse_results(path, timed_out=None):
         if line.startswith('# vtest: suite done'):
             finished = True
             continue
-        m = re.match(r'^1\.\.(\d+)', line)
+        m = re.match(r'^1\.\.(\d+)(?:\s*#\s*SKIP\s*(.*))?', line)
         if m and current and current['plan'] is None:
             current['plan'] = int(m.group(1))
+            current['why'] = (m.group(2) or '').strip()	# 1..0 # SKIP why
             continue
         m = TAP.match(line)
         if not m:

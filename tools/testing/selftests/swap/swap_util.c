@@ -377,7 +377,12 @@ int cg_self(char *cg, size_t len)
 	return err;
 }
 
-#define DROP_TRIES	40
+/*
+ * swapcache_drop() keeps reclaiming while the cached pages decrease, up
+ * to DROP_SECS; with no progress it gives up after DROP_STALLS rounds.
+ */
+#define DROP_SECS	60
+#define DROP_STALLS	40
 
 long swapcache_drop(const char *what, void *buf, size_t len)
 {
@@ -394,8 +399,10 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 		       const char *cg)
 {
 	char path[PATH_MAX + 16], val[32];
+	size_t least = SIZE_MAX;
 	struct swap_scan s;
-	int tries;
+	int tries, stalls = 0;
+	double start = now_sec();
 
 	if (!strcmp(cg, CGROUP_ROOT)) {
 		/* reclaim there would swap out the whole guest */
@@ -408,14 +415,19 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 			return -1;
 		if (!s.cached)
 			break;
-		if (tries == DROP_TRIES) {
-			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims\n",
-				       what, s.cached, s.swapped, tries);
+		if (s.cached < least) {
+			least = s.cached;
+			stalls = 0;
+		}
+		if (++stalls > DROP_STALLS || now_sec() - start > DROP_SECS) {
+			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims in %.1f s\n",
+				       what, s.cached, s.swapped, tries,
+				       now_sec() - start);
 			return -1;
 		}
 		/* writeback still in flight: reclaim skips those folios */
 		if (tries)
-			usleep(5000 * tries);
+			usleep(5000 * stalls);
 		/* -EAGAIN (less reclaimed than asked) is fine: scan again */
 		snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
 		snprintf(val, sizeof(val), "%zu", 2 * s.cached * page_size());

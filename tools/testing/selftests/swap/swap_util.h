@@ -123,10 +123,11 @@ struct swap_scan {
 
 int swap_scan(const void *buf, size_t len, struct swap_scan *s);
 /*
- * Evict the swap cache folios of @buf's swapped-out pages (waiting for
- * their writeback), through memory.reclaim of this task's cgroup, so that
- * touching them must read the swap backend.  Returns how many of @buf's
- * pages are swapped out and uncached, or -1 if some stay cached.
+ * Evict the swap cache folios of @buf's swapped-out pages, through
+ * memory.reclaim of this task's cgroup, so that touching them must read the
+ * swap backend; folios under writeback are skipped by reclaim, so it
+ * retries while their number drops (up to a minute).  Returns how many of
+ * @buf's pages are swapped out and uncached, or -1 if some stay cached.
  */
 long swapcache_drop(const char *what, void *buf, size_t len);
 /* The same, reclaiming @cg: where the folios are charged, if elsewhere. */
