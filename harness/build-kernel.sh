@@ -3,6 +3,9 @@
 #
 # Usage: harness/build-kernel.sh SRCDIR OBJDIR FRAGMENT...
 #
+# TARGETS="..." in the environment builds those make targets instead of
+# bzImage (e.g. single objects).
+#
 # The configuration is tinyconfig plus the fragments, in order. It is redone
 # only when a fragment or the base changes; every option a fragment asks for
 # must survive olddefconfig, or the build stops naming the option. Objects are
@@ -58,8 +61,9 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config.stamp" 2>/dev/null)" != "$w
 	echo "$want" > "$obj/.config.stamp"
 fi
 
-note "building $obj"
+targets=${TARGETS:-bzImage}
+note "building $obj: $targets"
 start=$(date +%s)
-kmake bzImage
+kmake $targets
 verify_config
-echo "built $obj/arch/x86/boot/bzImage in $(( $(date +%s) - start )) s"
+echo "built $targets in $obj in $(( $(date +%s) - start )) s"

@@ -52,6 +52,8 @@ host() {	# host NAME CMD...: a TAP program run here, judged the same way
 make -s -C "$TOP/tools/testing/vswap" OUT="$BUILD/vswap-test" all
 host vswap-tsan env TSAN_OPTIONS=halt_on_error=1 "$BUILD/vswap-test/vswap_test_tsan"
 host vswap-asan env ASAN_OPTIONS=detect_leaks=1 "$BUILD/vswap-test/vswap_test_asan"
+# The series in the other configurations it must build in: objects only.
+[ "$what" = patched ] && host config-builds "$TOP/harness/config-builds.sh"
 
 start=$(date +%s)
 if [ "$what" = kasan ]; then
@@ -74,6 +76,13 @@ vm selftest-hang selftest-hang --timeout 300 \
 vm selftest-death selftest-death --timeout 300 \
 	--expect-fail '^none/sudden-death did not finish'
 }
+# The bound of the virtual space from the command line, and one refused.
+if [ "$what" = patched ]; then
+	vm vswap-space vswap-space --timeout 300 \
+		--append "vswap_space=256M vtest.want_slots=65536"
+	vm vswap-space-refused vswap-space --timeout 300 \
+		--append "vswap_space=1M vtest.want_slots=default"
+fi
 
 # The patched tree with CONFIG_VIRTUAL_SWAP=n: the whole suite again.
 if [ "$what" = patched ]; then

@@ -16,9 +16,9 @@
  * swap-out path takes no global lock; a CPU that cannot fit a request in its
  * cluster hands it back and takes a partially used one, or a new one.
  *
- * Cluster states: OWNED (a CPU's current cluster), PARTIAL (on the partial
- * list), FULL (no free slot, on no list), DEAD (empty and unlinked, freed
- * after an RCU grace period).
+ * Cluster states: OWNED (a CPU's current cluster; an offline CPU gives its
+ * cluster up), PARTIAL (on the partial list), FULL (no free slot, on no
+ * list), DEAD (empty and unlinked, freed after an RCU grace period).
  *
  * Locking:
  *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> xa_lock
@@ -45,14 +45,19 @@
  *
  * Locks taken under vswap_cluster.lock, by vswap_forget(): the zswap tree's
  * xa_lock and zswap's pool and LRU locks, and the swap cache's i_pages
- * lock. None of them is held while a vswap lock is taken.
+ * lock. None of them is held while a vswap lock is taken. The i_pages lock
+ * is taken with xa_lock_irq(), which enables interrupts again on release:
+ * the paths that free slots (vswap_put(), vswap_cache_put()) must be
+ * called with interrupts enabled. No vswap lock is taken from interrupts.
  */
+#include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/rcupdate_wait.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/vmstat.h>
@@ -114,8 +119,11 @@ static inline void vswap_backend_count(unsigned long word, long nr)
 static_assert(sizeof(struct vswap_desc) == 16);
 static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
 
-/* Slot allocation runs in reclaim: it must neither sleep nor recurse. */
-#define VSWAP_GFP	(GFP_ATOMIC | __GFP_NOWARN)
+/*
+ * Slot allocation runs in reclaim: it must neither sleep nor recurse, nor
+ * take the reserves that reclaim itself may dip into (PF_MEMALLOC).
+ */
+#define VSWAP_GFP	(GFP_ATOMIC | __GFP_NOMEMALLOC | __GFP_NOWARN)
 
 static struct vswap_cluster *vswap_cluster_new(void)
 {
@@ -271,7 +279,8 @@ static int vswap_cluster_find(struct vswap_cluster *c, unsigned int start,
  * The slots start with no references and VSWAP_CACHE set, for the folio
  * that is about to enter the swap cache, and with no backend.
  *
- * Context: any context that may allocate with GFP_ATOMIC.
+ * Context: process context (reclaim), holding no vswap lock; does not
+ * sleep: new clusters are allocated with GFP_ATOMIC.
  * Return: 0; -ENOSPC when the virtual space is at its limit; -ENOMEM when a
  * new cluster cannot be allocated; -EINVAL for an order above a cluster.
  */
@@ -304,6 +313,7 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 		partial_ok = false;
 		if (IS_ERR(c)) {
 			local_unlock(&vswap_pcp.lock);
+			count_vm_event(VSWAP_ALLOC_FAIL);
 			return PTR_ERR(c);
 		}
 		pcp->cluster = c;
@@ -441,7 +451,8 @@ static void vswap_drop_range(unsigned long vslot, unsigned int nr,
  * vswap_dup - add a reference to a virtual swap slot
  * @vslot: the slot
  *
- * Context: any context.
+ * Context: process context, may hold spinlocks (the page table lock); not
+ * from interrupts: the cluster lock is not IRQ-safe.
  * Return: 0; -ENOENT if the slot is free.
  */
 int vswap_dup(unsigned long vslot)
@@ -471,7 +482,9 @@ int vswap_dup(unsigned long vslot)
  * A slot left with no reference and no swap-cache folio is freed, and its
  * backend released.
  *
- * Context: any context.
+ * Context: process context with interrupts enabled, may hold spinlocks
+ * (the page table lock). A slot freed here takes, under the cluster lock,
+ * the swap cache's i_pages lock with xa_lock_irq() and zswap's locks.
  */
 void vswap_put(unsigned long vslot, unsigned int nr)
 {
@@ -486,7 +499,8 @@ void vswap_put(unsigned long vslot, unsigned int nr)
  * Sets VSWAP_CACHE on all of them or on none. The holder may read and
  * change their backends.
  *
- * Context: any context.
+ * Context: process context, may hold spinlocks (the page table lock); not
+ * from interrupts: the cluster lock is not IRQ-safe.
  * Return: 0; -EEXIST if one of them is already claimed; -ENOENT if one of
  * them is free.
  */
@@ -523,7 +537,9 @@ int vswap_cache_get(unsigned long vslot, unsigned int nr)
  *
  * A slot left with no reference is freed, and its backend released.
  *
- * Context: any context.
+ * Context: process context with interrupts enabled, may hold spinlocks
+ * (the page table lock). A slot freed here takes, under the cluster lock,
+ * the swap cache's i_pages lock with xa_lock_irq() and zswap's locks.
  */
 void vswap_cache_put(unsigned long vslot, unsigned int nr)
 {
@@ -535,7 +551,8 @@ void vswap_cache_put(unsigned long vslot, unsigned int nr)
  * @vslot: the first slot; all @nr are in one cluster
  * @nr: number of slots
  *
- * Context: any context.
+ * Context: process context, may hold spinlocks (the page table lock); not
+ * from interrupts: the cluster lock is not IRQ-safe.
  * Return: true if each count word is exactly VSWAP_CACHE.
  */
 bool vswap_cache_only(unsigned long vslot, unsigned int nr)
@@ -559,7 +576,8 @@ bool vswap_cache_only(unsigned long vslot, unsigned int nr)
  * @vslot: the slot, whose VSWAP_CACHE the caller holds
  * @word: the new backend word
  *
- * Context: any context.
+ * Context: process context, may hold spinlocks (the page table lock); not
+ * from interrupts: the cluster lock is not IRQ-safe.
  * Return: the previous backend word, which the caller now owns.
  */
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
@@ -644,6 +662,45 @@ unsigned short vswap_memcg_id(unsigned long vslot)
 }
 
 /**
+ * vswap_next_on_device - find the next slot whose data is on a swap device
+ * @type: the device's swap type
+ * @vslot: where to start; the slot found, on success
+ * @word: the slot's backend word, on success
+ *
+ * Looks at the clusters in use only.
+ *
+ * Context: process context, may sleep; lock-free, so only a snapshot.
+ * Return: true if a slot was found.
+ */
+bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
+			  unsigned long *word)
+{
+	unsigned long id = *vslot >> VSWAP_CLUSTER_SHIFT;
+	unsigned int off = *vslot & (VSWAP_CLUSTER_SLOTS - 1);
+	struct vswap_cluster *c;
+	unsigned long w;
+
+	rcu_read_lock();
+	xa_for_each_start(&vswap_clusters, id, c, id) {
+		for (; off < VSWAP_CLUSTER_SLOTS; off++) {
+			w = READ_ONCE(c->desc[off].backend);
+			if ((w & VSWAP_TAG_MASK) == VSWAP_PHYS &&
+			    swp_type(vswap_word_slot(w)) == type) {
+				rcu_read_unlock();
+				*vslot = id << VSWAP_CLUSTER_SHIFT | off;
+				*word = w;
+				return true;
+			}
+		}
+		off = 0;
+		/* @c is not used again: the walk goes on by index */
+		cond_resched_rcu();
+	}
+	rcu_read_unlock();
+	return false;
+}
+
+/**
  * vswap_slots_in_use - number of virtual swap slots allocated
  *
  * Return: the number of slots in use.
@@ -686,16 +743,76 @@ unsigned long vswap_metadata_bytes(void)
 		((PAGE_SIZE << VSWAP_DESC_ORDER) + sizeof(struct vswap_cluster));
 }
 
+/*
+ * A CPU gone offline gives up the cluster it owned, which would otherwise
+ * stay allocated, maybe empty, until the CPU came back. Runs on another CPU
+ * once @cpu is dead: nothing uses its vswap_pcp any more.
+ */
+static int vswap_cpu_dead(unsigned int cpu)
+{
+	struct vswap_pcp *pcp = per_cpu_ptr(&vswap_pcp, cpu);
+	struct vswap_cluster *c = pcp->cluster;
+
+	pcp->cluster = NULL;
+	if (c)
+		vswap_cluster_disown(c);
+	return 0;
+}
+
+/* The virtual space: at least this many clusters, 128 MiB with 4K pages. */
+#define VSWAP_MIN_CLUSTERS	64UL
+/* At most this many times the RAM: the swap cache spaces cover all of it. */
+#define VSWAP_MAX_RAM_FACTOR	16
+
+/* vswap_space= on the kernel command line, in bytes; 0: twice the RAM */
+static unsigned long long vswap_space __initdata;
+
+static int __init vswap_space_setup(char *arg)
+{
+	if (!arg)
+		return -EINVAL;
+	vswap_space = memparse(arg, NULL);
+	return 0;
+}
+early_param("vswap_space", vswap_space_setup);
+
+/*
+ * The bound of the virtual space in clusters: twice the RAM, or what
+ * vswap_space= asks if that lies between VSWAP_MIN_CLUSTERS and
+ * VSWAP_MAX_RAM_FACTOR times the RAM.
+ */
+static unsigned long __init vswap_space_clusters(void)
+{
+	unsigned long ram = totalram_pages() / VSWAP_CLUSTER_SLOTS;
+	unsigned long want = vswap_space >> PAGE_SHIFT >> VSWAP_CLUSTER_SHIFT;
+	unsigned long lo = VSWAP_MIN_CLUSTERS, hi = VSWAP_MAX_RAM_FACTOR * ram;
+
+	hi = max(hi, lo);
+	if (!vswap_space)
+		return clamp(2 * ram, lo, hi);
+	if (want >= lo && want <= hi)
+		return want;
+	pr_err("vswap: vswap_space=%llu bytes is outside %lu MiB..%lu MiB: using twice the RAM\n",
+	       vswap_space, lo << VSWAP_CLUSTER_SHIFT >> (20 - PAGE_SHIFT),
+	       hi << VSWAP_CLUSTER_SHIFT >> (20 - PAGE_SHIFT));
+	return clamp(2 * ram, lo, hi);
+}
+
 /**
  * vswap_table_init - set up the slot table
  *
- * The virtual space is bounded by twice the RAM in pages.
+ * The virtual space is bounded by twice the RAM in pages, or by
+ * vswap_space= (Documentation/admin-guide/mm/vswap.rst).
  */
 void __init vswap_table_init(void)
 {
+	int ret;
+
 	vswap_cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_PANIC);
-	vswap_max_clusters = max(2 * totalram_pages() / VSWAP_CLUSTER_SLOTS,
-				 64UL);
+	vswap_max_clusters = vswap_space_clusters();
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/vswap:dead",
+					NULL, vswap_cpu_dead);
+	WARN_ON(ret < 0);
 }
 
 #ifdef CONFIG_VIRTUAL_SWAP_KUNIT_TEST

@@ -22,7 +22,8 @@
  * cache claim, so a racing swap-in waits on the folio (mm/zswap.c).
  *
  * Swapoff of a device reads each virtual slot it backs into the swap cache
- * and leaves FOLIO: no page table is walked (vswap_unuse()).
+ * and leaves FOLIO: no page table is walked, only the clusters of virtual
+ * slots in use (vswap_unuse()).
  *
  * Locking: a slot's backend is read for IO and changed only by the holder of
  * its swap cache claim (VSWAP_CACHE), which for everything here means: with
@@ -31,12 +32,14 @@
  * is the one function here called under a vswap cluster lock (see the lock
  * order in mm/vswap.c).
  */
+#include <linux/blkdev.h>
 #include <linux/memcontrol.h>
 #include <linux/mempolicy.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/sysfs.h>
 #include <linux/swap.h>
+#include <linux/swap_slots.h>
 #include <linux/vswap.h>
 #include <linux/zswap.h>
 #include "swap.h"
@@ -73,6 +76,20 @@ void vswap_release(unsigned long vslot, unsigned long backend,
 	mem_cgroup_swap_unref(memcg_id);
 }
 
+/*
+ * Could any backend take @folio now? A free device slot, which zswap may
+ * fall back on (memory.zswap.writeback), or room in zswap. A page no
+ * backend can take gets no slot: unmapped, it would only be refused and
+ * stay, now in the swap cache, while reclaim keeps trying.
+ */
+static bool vswap_room_for(struct folio *folio)
+{
+	if (get_nr_swap_pages() > 0 &&
+	    mem_cgroup_zswap_writeback_enabled(folio_memcg(folio)))
+		return true;
+	return zswap_may_store(folio);
+}
+
 /**
  * vswap_folio_alloc - give a folio a virtual swap slot
  * @folio: the locked folio about to enter the swap cache
@@ -81,7 +98,8 @@ void vswap_release(unsigned long vslot, unsigned long backend,
  * nothing is charged: the memcg's swap is charged for device slots only.
  *
  * Return: the entry, or a zero entry if there is none (the virtual space is
- * full) or @folio is large: reclaim then splits it.
+ * full), no backend has room for @folio, the memcg may not swap
+ * (memory.swap.max is 0), or @folio is large: reclaim then splits it.
  */
 swp_entry_t vswap_folio_alloc(struct folio *folio)
 {
@@ -90,7 +108,12 @@ swp_entry_t vswap_folio_alloc(struct folio *folio)
 
 	if (folio_test_large(folio))
 		return (swp_entry_t){ 0 };
-	id = mem_cgroup_swap_ref(folio);
+	if (!vswap_room_for(folio)) {
+		count_vm_event(VSWAP_ALLOC_FAIL);
+		return (swp_entry_t){ 0 };
+	}
+	if (mem_cgroup_swap_ref(folio, &id))
+		return (swp_entry_t){ 0 };
 	if (vswap_alloc(0, id, &vslot)) {
 		mem_cgroup_swap_unref(id);
 		return (swp_entry_t){ 0 };
@@ -222,8 +245,8 @@ int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero)
 /**
  * vswap_nr_swappable - how many more pages reclaim could swap out
  *
- * Every page swapped out needs a virtual slot; with zswap off it also needs
- * a device slot.
+ * Every page swapped out needs a virtual slot; with zswap off or full it
+ * also needs a device slot.
  *
  * Return: a number of pages, which may be negative when over the limit.
  */
@@ -232,7 +255,7 @@ long vswap_nr_swappable(void)
 	long room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS -
 		    vswap_slots_in_use();
 
-	if (!zswap_is_enabled())
+	if (!zswap_is_enabled() || zswap_pool_full())
 		room = min(room, get_nr_swap_pages());
 	return room;
 }
@@ -247,25 +270,51 @@ bool vswap_can_store(void)
 	return zswap_is_enabled() || total_swap_pages > 0;
 }
 
-/* Move one virtual slot's data off device @si into the swap cache. */
-static int vswap_unuse_slot(struct swap_info_struct *si, unsigned long vslot,
-			    unsigned long word)
+/* Slots of a device being swapped off read at a time, under one plug. */
+#define VSWAP_UNUSE_BATCH	16
+
+struct vswap_unuse_batch {
+	unsigned int nr;
+	unsigned long vslot[VSWAP_UNUSE_BATCH];
+	unsigned long word[VSWAP_UNUSE_BATCH];
+	struct folio *folio[VSWAP_UNUSE_BATCH];
+};
+
+/*
+ * Start reading a virtual slot's data (backend @word) into the swap cache.
+ * Return: 0, or -ENOMEM if no folio could be had for a slot whose data is
+ * still there (as unuse_pte_range() does).
+ */
+static int vswap_unuse_start(struct vswap_unuse_batch *b, unsigned long vslot,
+			     unsigned long word, struct swap_iocb **splug)
 {
-	swp_entry_t entry = swp_entry(VSWAP_TYPE, vslot);
 	struct folio *folio;
 	bool allocated;
-	int err = 0;
 
-	folio = __read_swap_cache_async(entry, GFP_HIGHUSER_MOVABLE,
+	folio = __read_swap_cache_async(swp_entry(VSWAP_TYPE, vslot),
+					GFP_HIGHUSER_MOVABLE,
 					get_task_policy(current),
 					NO_INTERLEAVE_INDEX, &allocated, false);
-	if (!folio)		/* the slot was freed, or no memory: rescan */
-		return 0;
+	if (!folio)	/* the slot was freed, or no memory */
+		return vswap_backend(vslot) == word ? -ENOMEM : 0;
 	if (allocated)
-		swap_read_folio(folio, NULL);
+		swap_read_folio(folio, splug);
+	b->vslot[b->nr] = vslot;
+	b->word[b->nr] = word;
+	b->folio[b->nr++] = folio;
+	return 0;
+}
+
+/* Wait for a read vswap_unuse_start() began; the folio is the copy now. */
+static int vswap_unuse_finish(struct folio *folio, unsigned long vslot,
+			      unsigned long word)
+{
+	int err = 0;
+
 	folio_lock(folio);
 	folio_wait_writeback(folio);
-	if (folio_test_swapcache(folio) && folio->swap.val == entry.val &&
+	if (folio_test_swapcache(folio) &&
+	    folio->swap.val == swp_entry(VSWAP_TYPE, vslot).val &&
 	    vswap_backend(vslot) == word) {
 		if (folio_test_uptodate(folio)) {
 			/* The folio is the only copy from now on. */
@@ -280,44 +329,67 @@ static int vswap_unuse_slot(struct swap_info_struct *si, unsigned long vslot,
 	return err;
 }
 
+/*
+ * Read the next batch of @si's slots from @vslot on, then settle them.
+ * Return: the number of slots read, or an error.
+ */
+static int vswap_unuse_batch(struct swap_info_struct *si, unsigned long *vslot)
+{
+	struct vswap_unuse_batch b = { .nr = 0 };
+	struct swap_iocb *splug = NULL;
+	struct blk_plug plug;
+	unsigned long word;
+	unsigned int i;
+	int err = 0, ret;
+
+	blk_start_plug(&plug);
+	while (b.nr < VSWAP_UNUSE_BATCH && !err &&
+	       vswap_next_on_device(si->type, vslot, &word)) {
+		err = vswap_unuse_start(&b, *vslot, word, &splug);
+		(*vslot)++;
+	}
+	swap_read_unplug(splug);
+	blk_finish_plug(&plug);
+	for (i = 0; i < b.nr; i++) {
+		ret = vswap_unuse_finish(b.folio[i], b.vslot[i], b.word[i]);
+		err = err ?: ret;
+	}
+	return err ?: b.nr;
+}
+
 /**
  * vswap_unuse - empty a swap device that is being swapped off
  * @si: the device, no longer on the allocation lists
  *
  * Every virtual slot whose data is on @si is read into the swap cache and
  * left there, dirty, as its only copy; reclaim may later store it in zswap
- * or on another device. Page tables keep their virtual entries.
+ * or on another device. Page tables keep their virtual entries. Reads go
+ * out a batch at a time, under a plug.
  *
  * Context: process context, may sleep.
- * Return: 0 when @si has no slot in use; -EINTR on a signal; -EIO when a
- * slot cannot be read: its data stays on @si, and swapoff fails rather than
+ * Return: 0 when @si has no slot in use; -EINTR on a signal; -ENOMEM when
+ * no folio can be had for a slot; -EIO when a slot cannot be read. On an
+ * error the data not yet read stays on @si, and swapoff fails rather than
  * lose it.
  */
 int vswap_unuse(struct swap_info_struct *si)
 {
-	unsigned long vslot, word, max = vswap_max_slots();
-	int err;
+	unsigned long vslot;
+	int ret;
 
 	while (READ_ONCE(si->inuse_pages)) {
-		for (vslot = VSWAP_CLUSTER_SLOTS; vslot < max; vslot++) {
-			if (!(vslot & (VSWAP_CLUSTER_SLOTS - 1)))
-				cond_resched();
-			word = vswap_backend(vslot);
-			if ((word & VSWAP_TAG_MASK) != VSWAP_PHYS ||
-			    swp_type(vswap_word_slot(word)) != si->type)
-				continue;
-			err = vswap_unuse_slot(si, vslot, word);
-			if (err)
-				return err;
+		vslot = 0;
+		do {
+			ret = vswap_unuse_batch(si, &vslot);
+			if (ret < 0)
+				return ret;
 			if (signal_pending(current))
 				return -EINTR;
-		}
+			cond_resched();
+		} while (ret);
 		/* Slots being attached or freed right now: let them settle. */
-		if (READ_ONCE(si->inuse_pages)) {
-			if (signal_pending(current))
-				return -EINTR;
+		if (READ_ONCE(si->inuse_pages))
 			schedule_timeout_interruptible(1);
-		}
 	}
 	return 0;
 }

@@ -72,6 +72,8 @@ unsigned int vswap_count(unsigned long vslot);
 unsigned long vswap_backend(unsigned long vslot);
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word);
 unsigned short vswap_memcg_id(unsigned long vslot);
+bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
+			  unsigned long *word);
 unsigned long vswap_slots_in_use(void);
 unsigned long vswap_max_slots(void);
 unsigned long vswap_backend_slots(unsigned int tag);

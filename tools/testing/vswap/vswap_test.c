@@ -81,7 +81,7 @@ void vswap_release(unsigned long vslot, unsigned long backend,
 		vt_phys_return(backend);
 }
 
-#define NR_TESTS	23
+#define NR_TESTS	25
 static unsigned int nr_fail, nr_test;
 static const char *phase = "";		/* prefix of the results' names */
 
@@ -473,13 +473,69 @@ static bool cluster_freed_after_grace_period(void)
 	return ok && __atomic_load_n(&vt_rcu_nr_done, __ATOMIC_RELAXED) == done + 1;
 }
 
-/* A failing vswap_alloc(): @err, and nothing allocated, kept or counted. */
+/*
+ * vswap_next_on_device() finds, in order, exactly the slots whose backend
+ * is on the given device, across clusters and past a freed one.
+ */
+static bool next_on_device_finds_each(void)
+{
+	unsigned long v[3], want[6], vslot, word;
+	unsigned int i, n = 0, found = 0;
+	bool ok = true;
+
+	for (i = 0; i < 3; i++)
+		if (vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v[i]))
+			return false;
+	for (i = 0; i < 3; i++) {
+		/* device 1 at slots 0 and 300, device 2 at slot 7 */
+		vswap_set_backend(v[i], vt_phys_new());
+		vswap_set_backend(v[i] + 300, vt_phys_new());
+		word = vswap_word_slot(vt_phys_new()).val;
+		vswap_set_backend(v[i] + 7, vswap_phys_word(swp_entry(2, swp_offset((swp_entry_t){ word }))));
+		if (i != 1) {
+			want[n++] = v[i];
+			want[n++] = v[i] + 300;
+		}
+	}
+	vswap_cache_put(v[1], VSWAP_CLUSTER_SLOTS);	/* the middle one goes */
+	for (vslot = 0; vswap_next_on_device(1, &vslot, &word); vslot++) {
+		ok &= found < n && vslot == want[found] &&
+		      word == vswap_backend(vslot);
+		found++;
+	}
+	vslot = 0;
+	ok &= found == n && !vswap_next_on_device(3, &vslot, &word);
+	vswap_cache_put(v[0], VSWAP_CLUSTER_SLOTS);
+	vswap_cache_put(v[2], VSWAP_CLUSTER_SLOTS);
+	return ok && !vswap_slots_in_use();
+}
+
+/* A CPU that goes away gives up its cluster, freed as it is empty. */
+static bool offline_cpu_gives_up_cluster(void)
+{
+	unsigned long v;
+	int clusters;
+
+	if (vswap_alloc(0, 1, &v))
+		return false;
+	vswap_cache_put(v, 1);
+	/* empty, but owned by this "CPU": it stays */
+	clusters = atomic_read(&vswap_nr_clusters);
+	if (!clusters || !this_cpu_ptr(&vswap_pcp)->cluster)
+		return false;
+	vt_cpu_dead(0);
+	return !this_cpu_ptr(&vswap_pcp)->cluster &&
+	       atomic_read(&vswap_nr_clusters) == clusters - 1;
+}
+
+/* A failing vswap_alloc(): @err, counted as such, nothing allocated or kept. */
 static bool alloc_fails_cleanly(int err)
 {
 	unsigned long v = VT_NO_SLOT, used = vswap_slots_in_use();
 	long slabs = vt_nr_live[VT_ALLOC_SLAB], pages = vt_nr_live[VT_ALLOC_PAGES];
 	int clusters = atomic_read(&vswap_nr_clusters), ret;
 	unsigned long allocs = vt_events[VSWAP_ALLOC];
+	unsigned long fails = vt_events[VSWAP_ALLOC_FAIL];
 
 	ret = vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v);
 	if (!ret) {		/* not to fail what follows as well */
@@ -488,6 +544,7 @@ static bool alloc_fails_cleanly(int err)
 	}
 	return ret == err && v == VT_NO_SLOT &&
 	       vswap_slots_in_use() == used && vt_events[VSWAP_ALLOC] == allocs &&
+	       vt_events[VSWAP_ALLOC_FAIL] == fails + 1 &&
 	       atomic_read(&vswap_nr_clusters) == clusters &&
 	       vt_nr_live[VT_ALLOC_SLAB] == slabs &&
 	       vt_nr_live[VT_ALLOC_PAGES] == pages;
@@ -620,6 +677,10 @@ int main(int argc, char **argv)
 	      "an RCU callback waits for the readers inside when it is queued, not for later ones");
 	check(cluster_freed_after_grace_period(),
 	      "a cluster that dies is freed after a grace period, not before");
+	check(next_on_device_finds_each(),
+	      "the slots on a device are found in order, across clusters in use only");
+	check(offline_cpu_gives_up_cluster(),
+	      "a CPU gone offline gives up its cluster");
 
 	nr_rounds = rounds;
 	hammer(threads, nr_rounds);

@@ -20,14 +20,20 @@
  *                  even with injection off, until reclaim drops the folio;
  *                  then the page is read again, intact.
  *   swapoff_eio    swapoff with the device's reads failing.  With virtual
- *                  swap it fails with EIO at the first failed read and the
- *                  data stays on the device: it reads back, and swapoff
- *                  then succeeds.  Without, unuse_pte() puts a poison
+ *                  swap it fails with EIO after the batch of reads with
+ *                  the first failure and the data stays on the device: it
+ *                  reads back, and swapoff then succeeds.  Without, unuse_pte() puts a poison
  *                  marker where a read failed and swapoff succeeds:
  *                  exactly those pages give SIGBUS, all others are intact.
+ *   swapoff_enomem swapoff with every page allocation it makes failing:
+ *                  it stops with ENOMEM, as without virtual swap, the
+ *                  device stays on and its data reads back intact.
  *   alloc_failure  this task's slab and page allocations fail under
  *                  MADV_PAGEOUT: pages that got no swap slot stay
- *                  resident and none is lost; then the round trip works.
+ *                  resident (more than in a control run with nothing
+ *                  failing; with virtual swap, new slot clusters fail,
+ *                  vswap_alloc_fail) and none is lost; then the round
+ *                  trip works.
  *   zswap_reject   incompressible pages: the compressor (lz4) fails on
  *                  them (reject_compress_fail), zswap refuses them, they
  *                  go to the device (pswpout) and come back from it
@@ -87,6 +93,8 @@
 #define PAGE_CLUSTER	"/proc/sys/vm/page-cluster"
 #define SELF_FAIL	"/proc/self/make-it-fail"
 #define VSWAP_SYSFS	"/sys/kernel/mm/vswap"
+/* swapoff reads this many slots at a time (mm/vswap_io.c) */
+#define VSWAP_UNUSE_BATCH	16
 
 /* /proc/pid/pagemap: Documentation/admin-guide/mm/pagemap.rst */
 #define PM_PRESENT	(1ULL << 63)
@@ -101,6 +109,9 @@
 /* failures armed: a bound, not a target; what is used is reported */
 #define READ_FAIL_TIMES		4
 #define ALLOC_FAIL_TIMES	16
+#define SWAPOFF_FAIL_TIMES	64
+/* a swapoff that still retries after this long is interrupted */
+#define SWAPOFF_ALARM_SECS	60
 
 #define MAX_SAVED	32
 
@@ -267,6 +278,18 @@ static int need_fault(const char *what, const char *path)
 		return KSFT_PASS;
 	return skip_case("%s: no %s: kernel without that fault injection (CONFIG_FAULT_INJECTION, _DEBUG_FS, CONFIG_FAIL_MAKE_REQUEST, CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC)",
 			 what, path);
+}
+
+/* The device alone, no zswap, and this task's page allocations to fail. */
+static int need_page_faults(const char *what)
+{
+	int ret = need_env(what, false);
+
+	if (ret == KSFT_PASS)
+		ret = need_fault(what, FAIL_PAGE);
+	if (ret == KSFT_PASS)
+		ret = need_fault(what, SELF_FAIL);
+	return ret;
 }
 
 static int need_bio_faults(const char *what)
@@ -749,7 +772,10 @@ out:
 	return ok ? KSFT_PASS : KSFT_FAIL;
 }
 
-/* Virtual swap: swapoff failed at the first read, the data stayed. */
+/*
+ * Virtual swap: swapoff failed with the first batch of reads that had a
+ * failure, the data stayed.
+ */
 static bool swapoff_eio_vswap(const char *what, char *buf, size_t size,
 			      long nr, int err, long hits)
 {
@@ -763,9 +789,9 @@ static bool swapoff_eio_vswap(const char *what, char *buf, size_t size,
 			       what);
 		ok = false;
 	}
-	if (hits != 1) {
-		ksft_print_msg("%s: want swapoff to stop at its first failed read\n",
-			       what);
+	if (hits < 1 || hits > VSWAP_UNUSE_BATCH) {
+		ksft_print_msg("%s: want swapoff to stop at the batch of reads (%d) with its first failure\n",
+			       what, VSWAP_UNUSE_BATCH);
 		ok = false;
 	}
 	used_kb = swaps_used_kb(opt_device);
@@ -868,13 +894,60 @@ static bool swapoff_eio_poison(const char *what, char *buf, size_t size,
 	return ok;
 }
 
+/*
+ * Start a swapoff case: empty the device (swapoff reads whatever is on it,
+ * whoever it belongs to), then page out @size bytes of this test onto it,
+ * none left in the swap cache. Return: the buffer, or NULL; *@nr: its
+ * pages on the device.
+ */
+static char *device_filled(const struct tcase *tc, size_t size, long *nr)
+{
+	struct vmstat v0, v1;
+	uint64_t used_kb;
+	char *buf;
+	bool ok;
+
+	if (!device_off(tc->name) || !device_on(tc->name))
+		return NULL;
+	buf = region(size, opt.pattern);
+	if (!buf)
+		return NULL;
+	vmstat_read(&v0);
+	ok = pageout_enough(tc->name, buf, size);
+	*nr = swapcache_drop(tc->name, buf, size);
+	vmstat_read(&v1);
+	ok &= swapped_out(tc->name, &v0, &v1) && *nr > 0;
+	used_kb = swaps_used_kb(opt_device);
+	ksft_print_msg("%s: %s holds %" PRIu64 " KiB, %ld pages of this test\n",
+		       tc->name, opt_device, used_kb, *nr);
+	if (*nr > 0 && used_kb * 1024 < *nr * page_size()) {
+		ksft_print_msg("%s: want them all on %s\n", tc->name,
+			       opt_device);
+		ok = false;
+	}
+	if (ok)
+		return buf;
+	munmap(buf, size);
+	return NULL;
+}
+
+/* The end of a swapoff case: settings back, the device on, the buffer gone. */
+static int swapoff_case_end(const struct tcase *tc, unsigned int mark,
+			    char *buf, size_t size, bool ok)
+{
+	inject_off(mark);
+	ok &= device_on(tc->name);
+	if (buf)
+		munmap(buf, size);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
 static int test_swapoff_eio(const struct tcase *tc)
 {
 	size_t size = case_size(tc);
 	unsigned int mark = nr_saved, armed;
 	struct vmstat v0, v1;
 	long nr, times, hits;
-	uint64_t used_kb;
 	char *buf = NULL;
 	bool ok = false;
 	int ret, err;
@@ -884,30 +957,8 @@ static int test_swapoff_eio(const struct tcase *tc)
 		return ret;
 	if (!set(PAGE_CLUSTER, "0"))
 		goto out;
-	/*
-	 * This swapoff reads whatever is on the device, whoever it belongs
-	 * to, with the reads failing: start from an empty device, so that
-	 * only this test's pages are on it.
-	 */
-	if (!device_off(tc->name) || !device_on(tc->name))
-		goto out;
-	buf = region(size, opt.pattern);
+	buf = device_filled(tc, size, &nr);
 	if (!buf)
-		goto out;
-	vmstat_read(&v0);
-	ok = pageout_enough(tc->name, buf, size);
-	nr = swapcache_drop(tc->name, buf, size);
-	vmstat_read(&v1);
-	ok &= swapped_out(tc->name, &v0, &v1) && nr > 0;
-	used_kb = swaps_used_kb(opt_device);
-	ksft_print_msg("%s: %s holds %" PRIu64 " KiB, %ld pages of this test\n",
-		       tc->name, opt_device, used_kb, nr);
-	if (nr > 0 && used_kb * 1024 < nr * page_size()) {
-		ksft_print_msg("%s: want them all on %s\n", tc->name,
-			       opt_device);
-		ok = false;
-	}
-	if (!ok)
 		goto out;
 
 	/* half the reads fail; with virtual swap the first must be enough */
@@ -935,11 +986,83 @@ static int test_swapoff_eio(const struct tcase *tc)
 		ok = swapoff_eio_poison(tc->name, buf, size, nr, err, hits,
 					v1.v[VM_PSWPIN] - v0.v[VM_PSWPIN]);
 out:
-	inject_off(mark);
-	ok &= device_on(tc->name);
-	if (buf)
-		munmap(buf, size);
-	return ok ? KSFT_PASS : KSFT_FAIL;
+	return swapoff_case_end(tc, mark, buf, size, ok);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static int test_swapoff_enomem(const struct tcase *tc)
+{
+	/* swap-in allocates user pages that may sleep: fail those too */
+	static const char * const page_extra[] = {
+		"ignore-gfp-wait", "N", "ignore-gfp-highmem", "N",
+		"min-order", "0", NULL,
+	};
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	size_t size = case_size(tc);
+	unsigned int mark = nr_saved, armed;
+	struct vmstat v0, v1;
+	char *buf = NULL;
+	bool ok = false;
+	long nr, hits;
+	int ret, err;
+	double t;
+
+	ret = need_page_faults(tc->name);
+	if (ret != KSFT_PASS)
+		return ret;
+	buf = device_filled(tc, size, &nr);
+	if (!buf)
+		goto out;
+
+	/* no SA_RESTART: the alarm interrupts a swapoff that keeps retrying */
+	sigaction(SIGALRM, &sa, &old);
+	armed = nr_saved;
+	if (!fault_arm(FAIL_PAGE, SWAPOFF_FAIL_TIMES, page_extra) ||
+	    !self_fail(true)) {
+		sigaction(SIGALRM, &old, NULL);
+		goto out;
+	}
+	ok = true;
+	t = now_sec();
+	alarm(SWAPOFF_ALARM_SECS);
+	err = swapoff(opt_device) ? errno : 0;
+	alarm(0);
+	t = now_sec() - t;
+	self_fail(false);
+	hits = fault_hits(FAIL_PAGE, SWAPOFF_FAIL_TIMES);
+	inject_off(armed);
+	sigaction(SIGALRM, &old, NULL);
+	if (!err)
+		dev_off = true;
+	ksft_print_msg("%s: swapoff(%s) with page allocations failing: %s after %.1f s; %ld allocations failed\n",
+		       tc->name, opt_device, err ? strerror(err) : "success",
+		       t, hits);
+	if (err != ENOMEM) {
+		ksft_print_msg("%s: want ENOMEM%s\n", tc->name,
+			       err == EINTR ? ": swapoff was still retrying when interrupted" : "");
+		ok = false;
+	}
+	if (hits <= 0) {
+		ksft_print_msg("%s: no allocation was made to fail\n",
+			       tc->name);
+		ok = false;
+	}
+	if (!swaps_find(opt_device, NULL)) {
+		ksft_print_msg("%s: want %s still on after the failed swapoff\n",
+			       tc->name, opt_device);
+		ok = false;
+	}
+	vmstat_read(&v0);
+	ok &= verify(tc->name, buf, size, opt.pattern, opt.seed);
+	vmstat_read(&v1);
+	ksft_print_msg("%s: read back with pswpin +%" PRIu64 "\n", tc->name,
+		       v1.v[VM_PSWPIN] - v0.v[VM_PSWPIN]);
+out:
+	return swapoff_case_end(tc, mark, buf, size, ok);
 }
 
 static int test_alloc_failure(const struct tcase *tc)
@@ -948,28 +1071,41 @@ static int test_alloc_failure(const struct tcase *tc)
 	static const char * const slab_extra[] = {
 		"ignore-gfp-wait", "N", NULL,
 	};
-	static const char * const page_extra[] = {
-		"ignore-gfp-wait", "N", "min-order", "0", NULL,
+	/*
+	 * With virtual swap, page allocations of order 1 and up: the slot
+	 * clusters' descriptor arrays, which failing slab allocations
+	 * elsewhere on the path would otherwise keep from being reached.
+	 */
+	const char *page_extra[] = {
+		"ignore-gfp-wait", "N",
+		"min-order", vswap_enabled() ? "1" : "0", NULL,
 	};
 	size_t size = case_size(tc), npages = size / page_size();
-	uint64_t reject0 = 0, reject1 = 0;
+	uint64_t reject0 = 0, reject1 = 0, afail0 = 0, afail1 = 0;
 	long slab_hits, page_hits;
 	unsigned int mark = nr_saved;
 	struct vmstat v0, v1;
 	struct swap_scan s;
+	size_t control;
 	bool ok = false;
 	int ret, err;
 	char *buf;
 
-	ret = need_env(tc->name, false);
+	ret = need_page_faults(tc->name);
 	if (ret == KSFT_PASS)
 		ret = need_fault(tc->name, FAILSLAB);
-	if (ret == KSFT_PASS)
-		ret = need_fault(tc->name, FAIL_PAGE);
-	if (ret == KSFT_PASS)
-		ret = need_fault(tc->name, SELF_FAIL);
 	if (ret != KSFT_PASS)
 		return ret;
+	/* the control: what stays mapped with nothing failing */
+	buf = region(size, opt.pattern);
+	if (!buf)
+		return KSFT_FAIL;
+	if (madvise(buf, size, MADV_PAGEOUT) || swap_scan(buf, size, &s)) {
+		munmap(buf, size);
+		return KSFT_FAIL;
+	}
+	control = s.present;
+	munmap(buf, size);
 	buf = region(size, opt.pattern);
 	if (!buf)
 		return KSFT_FAIL;
@@ -977,6 +1113,7 @@ static int test_alloc_failure(const struct tcase *tc)
 	    !fault_arm(FAIL_PAGE, ALLOC_FAIL_TIMES, page_extra))
 		goto out;
 	read_key("/proc/vmstat", "vswap_reject", &reject0);
+	read_key("/proc/vmstat", "vswap_alloc_fail", &afail0);
 	vmstat_read(&v0);
 	/* nothing but the madvise() while this task's allocations fail */
 	if (!self_fail(true))
@@ -988,15 +1125,16 @@ static int test_alloc_failure(const struct tcase *tc)
 	inject_off(mark);
 	vmstat_read(&v1);
 	read_key("/proc/vmstat", "vswap_reject", &reject1);
+	read_key("/proc/vmstat", "vswap_alloc_fail", &afail1);
 	if (err)
 		ksft_print_msg("%s: madvise(MADV_PAGEOUT) with allocations failing: %s\n",
 			       tc->name, strerror(err));
 	if (swap_scan(buf, size, &s))
 		goto out;
-	ksft_print_msg("%s: %ld slab and %ld page allocations failed; %zu pages unmapped (%zu of them in the swap cache), %zu stayed mapped; pswpout +%" PRIu64 ", vswap_reject +%" PRIu64 "\n",
+	ksft_print_msg("%s: %ld slab and %ld page allocations failed; %zu pages unmapped (%zu of them in the swap cache), %zu stayed mapped (%zu with nothing failing); pswpout +%" PRIu64 ", vswap_reject +%" PRIu64 ", vswap_alloc_fail +%" PRIu64 "\n",
 		       tc->name, slab_hits, page_hits, s.swapped, s.cached,
-		       s.present, v1.v[VM_PSWPOUT] - v0.v[VM_PSWPOUT],
-		       reject1 - reject0);
+		       s.present, control, v1.v[VM_PSWPOUT] - v0.v[VM_PSWPOUT],
+		       reject1 - reject0, afail1 - afail0);
 	ok = true;
 	if (slab_hits < 0 || page_hits < 0) {
 		ok = false;
@@ -1011,8 +1149,14 @@ static int test_alloc_failure(const struct tcase *tc)
 		ok = false;
 	}
 	/* what could not get a slot or a swap cache entry stayed resident */
-	if (!s.present) {
-		ksft_print_msg("%s: every page went out although allocations failed: the failures hit nothing swap-out needs\n",
+	if (s.present <= control) {
+		ksft_print_msg("%s: no more pages stayed mapped than with nothing failing: the failures hit nothing swap-out needs\n",
+			       tc->name);
+		ok = false;
+	}
+	/* with virtual swap, new slot clusters were among what failed */
+	if (vswap_enabled() && afail1 == afail0) {
+		ksft_print_msg("%s: no virtual slot allocation failed (vswap_alloc_fail)\n",
 			       tc->name);
 		ok = false;
 	}
@@ -1104,6 +1248,7 @@ static const struct tcase cases[] = {
 	{ "write_error",	test_write_error,	8 },
 	{ "read_error",		test_read_error,	4 },
 	{ "swapoff_eio",	test_swapoff_eio,	8 },
+	{ "swapoff_enomem",	test_swapoff_enomem,	8 },
 	{ "alloc_failure",	test_alloc_failure,	8 },
 	{ "zswap_reject",	test_zswap_reject,	8 },
 };
@@ -1207,6 +1352,7 @@ static void usage(FILE *f)
 		"  read_error      a child's swap-in read fails: SIGBUS there only\n"
 		"  swapoff_eio     swapoff with reads failing (EIO with virtual\n"
 		"                  swap, poisoned pages without)\n"
+		"  swapoff_enomem  swapoff with page allocations failing (ENOMEM)\n"
 		"  alloc_failure   slab and page allocations fail under MADV_PAGEOUT\n"
 		"  zswap_reject    incompressible data goes to the device\n"
 		"                  (ENV zswap-disk)\n"

@@ -9,11 +9,15 @@
  * the larger workload must run and verify too, using no device slot.
  * zswap_max: memory.zswap.max bounds a cgroup's compressed pool usage while
  * the overflow goes to the swap device.
+ * swap_max_zero: memory.swap.max=0 keeps a cgroup out of all swap, zswap
+ * included, with virtual swap as without (systemd's MemorySwapMax=0):
+ * MADV_PAGEOUT leaves every page resident, each refusal a swap.max event.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <signal.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <sys/wait.h>
@@ -235,12 +239,79 @@ static int test_zswap_max(void)
 	return ret;
 }
 
+static int swap_max_zero_child(void *arg)
+{
+	size_t size = *(size_t *)arg;
+	char *buf = map_anon(size, 0);
+	bool ok;
+	int pct;
+
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, size, opt.pattern, opt.seed);
+	pct = pageout_pct("swap_max_zero: child", buf, size);
+	ok = pct == 0;
+	if (pct > 0)
+		ksft_print_msg("swap_max_zero: child: want no page swapped out\n");
+	ok &= verify("swap_max_zero: child", buf, size, opt.pattern,
+		     opt.seed);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+static int test_swap_max_zero(void)
+{
+	const char *what = "swap_max_zero";
+	size_t size = opt.size ? opt.size : 16 * MiB;
+	uint64_t zswap_peak = 0, events = 0;
+	struct vmstat before, after;
+	char cg[PATH_MAX];
+	int ret;
+
+	if (!swaps_find(NULL, NULL) && !(vswap_enabled() && zswap_enabled()))
+		return skip_case("nowhere to swap to: no swap area%s",
+				 vswap_enabled() ? ", zswap off" : "");
+	ksft_print_msg("%s: %zu MiB in a cgroup with memory.swap.max 0\n",
+		       what, size / MiB);
+	if (cg_create(cg, sizeof(cg), what))
+		return KSFT_FAIL;
+	ret = KSFT_FAIL;
+	if (cg_write(cg, "memory.swap.max", "0"))
+		goto out;
+	vmstat_read(&before);
+	ret = child_result(what, wait_child(run_child(cg, swap_max_zero_child,
+						      &size),
+					    cg, "memory.zswap.current",
+					    &zswap_peak));
+	vmstat_read(&after);
+	cg_read_key(cg, "memory.swap.events", "max", &events);
+	cg_print_stats(what, cg);
+	ksft_print_msg("%s: swap.max events %llu, memory.zswap.current peaked at %llu (sampled), zswpout +%llu, pswpout +%llu\n",
+		       what, (unsigned long long)events,
+		       (unsigned long long)zswap_peak,
+		       (unsigned long long)(after.v[VM_ZSWPOUT] - before.v[VM_ZSWPOUT]),
+		       (unsigned long long)(after.v[VM_PSWPOUT] - before.v[VM_PSWPOUT]));
+	if (swapouts(&before, &after) || zswap_peak) {
+		ksft_print_msg("%s: want nothing swapped out, to any backend\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	if (!events) {
+		ksft_print_msg("%s: want memory.swap.max to have refused the pages (swap.max events)\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+out:
+	cg_destroy(cg);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(void);
 } cases[] = {
 	{ "swap_max",	test_swap_max },
 	{ "zswap_max",	test_zswap_max },
+	{ "swap_max_zero", test_swap_max_zero },
 };
 
 static const char *case_name(unsigned int i)
@@ -258,10 +329,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: swap_memcg [options]\n"
 		"Check memory.swap.max and memory.zswap.max with verified data.\n"
-		"Cases: swap_max zswap_max\n"
+		"Cases: swap_max zswap_max swap_max_zero\n"
 		COMMON_USAGE
-		"                    (zswap_max only, default 64; it always uses\n"
-		"                    the compressible pattern)\n"
+		"                    (zswap_max, default 64, always with the\n"
+		"                    compressible pattern; swap_max_zero, 16)\n"
 		"  --limit MiB       memory.max (32)\n"
 		"  --swap-max MiB    memory.swap.max of swap_max (48); its children\n"
 		"                    use limit + swap-max/4 and limit + 2 * swap-max\n"

@@ -23,12 +23,15 @@
  *                   program's own cgroup, is intact
  *   cpu_hotplug     two processes swap out and in a loop while CPU 1 goes
  *                   offline and online again, several times
+ *   offline_cluster with virtual swap: a CPU taken offline gives up the
+ *                   slot cluster it allocated from (metadata_bytes drops)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1057,12 +1060,82 @@ static int test_cpu_hotplug(void)
 	return ret;
 }
 
+#define VSWAP_SYSFS	"/sys/kernel/mm/vswap/"
+
+/* Page out a little on @cpu, so that @cpu owns a slot cluster, and exit. */
+static int pageout_on_cpu(void *arg)
+{
+	int cpu = *(int *)arg;
+	size_t size = MiB;
+	cpu_set_t set;
+	char *buf;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		ksft_perror("sched_setaffinity");
+		return KSFT_FAIL;
+	}
+	buf = map_anon(size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
+	if (!pageout_enough("offline_cluster: child", buf, size))
+		return KSFT_FAIL;
+	return verify("offline_cluster: child", buf, size, PAT_COMPRESSIBLE,
+		      opt.seed) ? KSFT_PASS : KSFT_FAIL;
+}
+
+static int test_offline_cluster(void)
+{
+	uint64_t used = 0, bytes0 = 0, bytes1 = 0;
+	int cpu, tries, ret = KSFT_PASS;
+	char what[40];
+
+	if (access(VSWAP_SYSFS, F_OK))
+		return skip_case("needs a kernel with CONFIG_VIRTUAL_SWAP");
+	if (access(CPU1_ONLINE, F_OK) || !cpu1_online()) {
+		ksft_print_msg("offline_cluster: needs CPU 1 online (%s)\n",
+			       CPU1_ONLINE);
+		return KSFT_FAIL;
+	}
+	for (cpu = 0; cpu < 2; cpu++) {
+		snprintf(what, sizeof(what), "offline_cluster: CPU %d", cpu);
+		if (child_result(what, wait_child(run_child(NULL, pageout_on_cpu,
+							    &cpu),
+						  NULL, NULL, NULL)) != KSFT_PASS)
+			return KSFT_FAIL;
+	}
+	/* the children's slots are freed: both CPUs own an empty cluster */
+	for (tries = 0; tries < 100; tries++) {
+		read_u64(VSWAP_SYSFS "slots_in_use", &used);
+		if (!used)
+			break;
+		usleep(20000);
+	}
+	read_u64(VSWAP_SYSFS "metadata_bytes", &bytes0);
+	if (cpu1_set("0"))
+		return KSFT_FAIL;
+	read_u64(VSWAP_SYSFS "metadata_bytes", &bytes1);
+	if (cpu1_set("1"))
+		ret = KSFT_FAIL;
+	ksft_print_msg("offline_cluster: %llu slots in use; metadata_bytes %llu with CPU 1 online, %llu with it offline\n",
+		       (unsigned long long)used, (unsigned long long)bytes0,
+		       (unsigned long long)bytes1);
+	if (bytes1 >= bytes0) {
+		ksft_print_msg("offline_cluster: CPU 1 kept its cluster while offline\n");
+		ret = KSFT_FAIL;
+	}
+	return ret;
+}
+
 static const struct tcase cases[] = {
 	{ "many_procs",		test_many_procs },
 	{ "two_devices",	test_two_devices },
 	{ "readahead",		test_readahead },
 	{ "cgroup_removal",	test_cgroup_removal },
 	{ "cpu_hotplug",	test_cpu_hotplug },
+	{ "offline_cluster",	test_offline_cluster },
 };
 
 static const char *case_name(unsigned int i)
@@ -1081,6 +1154,7 @@ static void usage(FILE *f)
 		"Usage: swap_stress [options]\n"
 		"Swap under concurrency and topology changes; every byte verified.\n"
 		"Cases: many_procs two_devices readahead cgroup_removal cpu_hotplug\n"
+		"       offline_cluster\n"
 		COMMON_USAGE
 		"                    (default per case: many_procs 6 per process,\n"
 		"                    readahead 16, cgroup_removal 16, cpu_hotplug\n"

@@ -13,6 +13,10 @@
  *   zswap_slots      pages zswap holds: with virtual swap no device slot,
  *                    without it one slot per page
  *   metadata         bytes of vswap metadata per swapped page
+ *   pool_full        no device and the zswap pool filled: pages no
+ *                    backend can take are given no slot and stay mapped
+ *                    (vswap_alloc_fail), not unmapped only for zswap to
+ *                    refuse them (vswap_reject) (needs virtual swap)
  *
  * The device cases expect a swap device behind zswap; the no_device cases
  * expect zswap and none.
@@ -27,6 +31,10 @@
 #include "swap_util.h"
 
 #define VSWAP_DIR	"/sys/kernel/mm/vswap"
+#define ZSWAP_PARAM	"/sys/module/zswap/parameters/"
+#define ZSWAP_DEBUG	"/sys/kernel/debug/zswap/"
+/* pages that met the pool limit between the check and the store */
+#define POOL_RACE_SLACK	16
 
 static struct common_opts opt;
 static const char *opt_only;
@@ -317,6 +325,73 @@ static int test_metadata(const char *what)
 	return ok ? KSFT_PASS : KSFT_FAIL;
 }
 
+static int test_pool_full(const char *what)
+{
+	size_t size = opt.size ? opt.size : 48 * MiB, n = size / page_size();
+	uint64_t rej0, fail0, rej, fail, pool = 0, mem_kb = 0, max;
+	struct saved_setting pct = { 0 };
+	struct vmstat before, after;
+	struct swap_scan s;
+	char *a, *b = NULL;
+	size_t mapped;
+	bool ok = false;
+	int ret;
+
+	a = case_buffer(what, false, true, size, PAT_COMPRESSIBLE, &ret);
+	if (!a)
+		return ret;
+	/* a pool of 1% of RAM, which A and B more than fill */
+	if (setting_set(&pct, ZSWAP_PARAM "max_pool_percent", "1"))
+		goto out;
+	read_key("/proc/meminfo", "MemTotal:", &mem_kb);
+	max = mem_kb * 1024 / 100;
+	b = map_anon(size, 0);
+	if (!b)
+		goto out;
+	pattern_fill(b, size, PAT_COMPRESSIBLE, opt.seed + 1);
+	rej0 = vmstat_key("vswap_reject");
+	fail0 = vmstat_key("vswap_alloc_fail");
+	vmstat_read(&before);
+	madvise(a, size, MADV_PAGEOUT);
+	madvise(b, size, MADV_PAGEOUT);
+	vmstat_read(&after);
+	rej = vmstat_key("vswap_reject") - rej0;
+	fail = vmstat_key("vswap_alloc_fail") - fail0;
+	read_u64(ZSWAP_DEBUG "pool_total_size", &pool);
+	ok = !swap_scan(a, size, &s);
+	mapped = s.present;
+	ok &= !swap_scan(b, size, &s);
+	mapped += s.present;
+	ksft_print_msg("%s: pool %llu of %llu bytes; A and B: %zu pages mapped; vswap_alloc_fail +%llu, vswap_reject +%llu, zswpout +%llu\n",
+		       what, (unsigned long long)pool, (unsigned long long)max,
+		       mapped, (unsigned long long)fail,
+		       (unsigned long long)rej,
+		       (unsigned long long)(after.v[VM_ZSWPOUT] - before.v[VM_ZSWPOUT]));
+	if (pool < max * 9 / 10) {
+		ksft_print_msg("%s: want the pool filled\n", what);
+		ok = false;
+	}
+	if (rej > POOL_RACE_SLACK) {
+		ksft_print_msg("%s: pages were unmapped only for zswap to refuse them\n",
+			       what);
+		ok = false;
+	}
+	/* what no backend could take was refused a slot, and stayed */
+	if (fail < n / 4 || mapped + POOL_RACE_SLACK < fail) {
+		ksft_print_msg("%s: want many pages refused a slot, each staying mapped\n",
+			       what);
+		ok = false;
+	}
+	ok &= verify("A", a, size, PAT_COMPRESSIBLE, opt.seed);
+	ok &= verify("B", b, size, PAT_COMPRESSIBLE, opt.seed + 1);
+out:
+	setting_restore(&pct);
+	if (b)
+		munmap(b, size);
+	munmap(a, size);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
 static int test_zero_pages(const char *what)
 {
 	return slots_case(what, PAT_ZERO);
@@ -336,6 +411,7 @@ static const struct {
 	{ "zero_pages", test_zero_pages },
 	{ "zswap_slots", test_zswap_slots },
 	{ "metadata", test_metadata },
+	{ "pool_full", test_pool_full },
 };
 
 static const char *case_name(unsigned int i)
@@ -365,6 +441,7 @@ int main(int argc, char **argv)
 		} else if (c == 'h') {
 			printf("Usage: vswap_backends [--only CASE] [options]\n"
 			       "Cases: no_device mixed_no_device zero_pages zswap_slots metadata\n"
+			       "       pool_full\n"
 			       COMMON_USAGE);
 			return KSFT_PASS;
 		} else if (!common_opt(&opt, c, optarg)) {

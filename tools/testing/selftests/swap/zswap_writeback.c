@@ -15,12 +15,19 @@
  * load_during_writeback: the same while another thread faults in the very
  * entries being written back (writeback vs. zswap_load()).
  * shrinker: memory.reclaim runs the zswap shrinker (shrinker_enabled=Y).
+ * offline_memcg: the shrinker writes back the entries of a removed cgroup;
+ * their new device slots are charged to the memcg the pages belong to (the
+ * removed cgroup's parent), not to the task that ran the writeback.
  *
  * The first three disable the shrinker so that only the path under test writes
  * back.  All need zswap enabled in front of a swap device or file, and all
- * require pages to have been read back from the device (pswpin) as well;
- * the shrinker case, with nothing else on the device, at least as many as
- * were written back.
+ * require pages to have been read back from the device (pswpin) as well:
+ * pool_limit and shrinker at least as many as were written back (less a
+ * few of other pages); load_during_writeback a read pass during which
+ * writeback ran and the device was read; memcg_zswap_max only some, since
+ * a page written back after its last read stays on the device. pool_limit
+ * requires the pool to have hit its limit, memcg_zswap_max the cgroup to
+ * have stayed within memory.zswap.max (as sampled).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -30,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -40,6 +48,7 @@
 #define MAX_RECLAIMS	8	/* memory.reclaim writes of the shrinker case */
 #define MAX_POOL_ROUNDS	12	/* rounds of half B in pool_limit */
 #define WB_SLACK	64	/* pages written back, not read: see shrinker */
+#define ZSWAP_SLACK	(64 * 1024)	/* bytes over memory.zswap.max */
 
 struct tcase {
 	const char *name;
@@ -49,6 +58,7 @@ struct tcase {
 	const char *pool_pct;	/* max_pool_percent, NULL: as set up */
 	const char *shrinker;	/* shrinker_enabled */
 	bool cg_wb;		/* need the cgroup's zswpwb, not the global */
+	int (*run)(const struct tcase *tc);	/* instead of run_case() */
 };
 
 static struct common_opts opt;
@@ -104,6 +114,7 @@ static int pool_child(void *tc)
 {
 	size_t half = (case_size(tc) / 2) & ~(page_size() - 1);
 	char what[32], *a, *b;
+	struct vmstat v0, v1;
 	uint64_t wb = 0;
 	int round;
 	bool ok;
@@ -123,7 +134,23 @@ static int pool_child(void *tc)
 		ksft_print_msg("%s: the cgroup's zswpwb %llu\n", what,
 			       (unsigned long long)wb);
 	}
+	/*
+	 * The worker wrote back the oldest entries, A's: with A's swap cache
+	 * dropped, reading A must read them from the device (but for the
+	 * few of B's, or counted late).
+	 */
+	ok &= swapcache_drop("A", a, half) >= 0;
+	cg_read_key(cg, "memory.stat", "zswpwb", &wb);
+	vmstat_read(&v0);
 	ok &= verify("A", a, half, PAT_COMPRESSIBLE, opt.seed);
+	vmstat_read(&v1);
+	ksft_print_msg("A: %llu pages read from the device, the cgroup's zswpwb %llu\n",
+		       (unsigned long long)vm_delta(&v0, &v1, VM_PSWPIN),
+		       (unsigned long long)wb);
+	if (vm_delta(&v0, &v1, VM_PSWPIN) + WB_SLACK < wb) {
+		ksft_print_msg("A: fewer pages came from the device than were written back to it\n");
+		ok = false;
+	}
 	ok &= verify("B", b, half, PAT_COMPRESSIBLE, opt.seed + round - 1);
 	return ok ? KSFT_PASS : KSFT_FAIL;
 }
@@ -135,16 +162,26 @@ struct race {
 	bool stop;		/* __atomic */
 	bool ok;
 	unsigned int passes;
+	unsigned int raced;	/* passes during which writeback ran too */
 };
 
+/*
+ * A pass during which zswap wrote back and the device was read from
+ * overlapped writeback with loads: that is the race this case is for.
+ */
 static void *reader(void *arg)
 {
 	struct race *r = arg;
+	struct vmstat b, e;
 	char what[32];
 
 	do {
 		snprintf(what, sizeof(what), "A, read pass %u", ++r->passes);
+		vmstat_read(&b);
 		r->ok = verify(what, r->a, r->len, PAT_COMPRESSIBLE, opt.seed);
+		vmstat_read(&e);
+		r->raced += vm_delta(&b, &e, VM_ZSWPWB) &&
+			    vm_delta(&b, &e, VM_PSWPIN);
 	} while (r->ok && !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE));
 	return NULL;
 }
@@ -190,9 +227,13 @@ static int race_child(void *tc)
 	}
 	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
-	ksft_print_msg("reader: %u passes over A, %s\n", r.passes,
-		       r.ok ? "all good" : "found bad data");
+	ksft_print_msg("reader: %u passes over A, %u of them while zswap wrote back and the device was read, %s\n",
+		       r.passes, r.raced, r.ok ? "all good" : "found bad data");
 	ok &= r.ok;
+	if (!r.raced) {
+		ksft_print_msg("reader: no pass overlapped writeback and reads from the device: the race was not run\n");
+		ok = false;
+	}
 	ok &= verify("final A", r.a, r.len, PAT_COMPRESSIBLE, opt.seed);
 	ok &= verify("final B", b, r.len, PAT_COMPRESSIBLE, seed_b);
 	return ok ? KSFT_PASS : KSFT_FAIL;
@@ -258,6 +299,125 @@ static int shrinker_child(void *tc)
 		ok = false;
 	}
 	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+/*
+ * The child of offline_memcg: pages out its buffer from cgroup a, moves to
+ * cgroup b (its charges stay with a) and, once a is removed and its entries
+ * written back, verifies it.
+ */
+struct offline_job {
+	size_t size;
+	char b[PATH_MAX + 8];
+	int ready[2], go[2];	/* pipes: child -> parent, parent -> child */
+};
+
+static int offline_child(void *arg)
+{
+	struct offline_job *j = arg;
+	char c = 0, *buf;
+	bool ok;
+
+	buf = map_anon(j->size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, j->size, PAT_COMPRESSIBLE, opt.seed);
+	ok = pageout_enough("offline_memcg: child", buf, j->size);
+	if (cg_write(j->b, "cgroup.procs", "%d", getpid()))
+		ok = false;
+	if (write(j->ready[1], &c, 1) != 1 || read(j->go[0], &c, 1) != 1)
+		return KSFT_FAIL;
+	/*
+	 * No swapcache_drop(): the folios written back are charged to the
+	 * writeback's task (the removed cgroup being offline), not to b.
+	 */
+	ok &= verify("offline_memcg: child", buf, j->size, PAT_COMPRESSIBLE,
+		     opt.seed);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+static int test_offline_memcg(const struct tcase *tc)
+{
+	struct offline_job j = { .size = case_size(tc) };
+	unsigned long long wb = 0, swap_kb;
+	char a[PATH_MAX + 8], val[32], c = 0;
+	struct saved_setting s = { 0 };
+	struct vmstat before, now;
+	uint64_t swap = 0;
+	int i, err, ret = KSFT_FAIL;
+	bool a_removed = false;
+	pid_t pid = -1;
+
+	if (!zswap_enabled())
+		return skip_case("zswap is not enabled");
+	if (!swaps_find(NULL, NULL))
+		return skip_case("no swap area in /proc/swaps");
+	if (pipe(j.ready) || pipe(j.go))
+		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
+	if (setting_set(&s, ZSWAP_PARAM "shrinker_enabled", "Y"))
+		return KSFT_FAIL;
+	if (cg_create(cg, sizeof(cg), tc->name))
+		goto restore;
+	snprintf(a, sizeof(a), "%s/a", cg);
+	snprintf(j.b, sizeof(j.b), "%s/b", cg);
+	if (cg_write(cg, "cgroup.subtree_control", "+memory") ||
+	    mkdir(a, 0755) || mkdir(j.b, 0755)) {
+		ksft_print_msg("%s: cannot make %s/{a,b}: %s\n", tc->name, cg,
+			       strerror(errno));
+		goto destroy;
+	}
+	pid = run_child(a, offline_child, &j);
+	if (read(j.ready[0], &c, 1) != 1)
+		goto wait;
+	/* a goes offline with its pages in zswap */
+	if (cg_destroy(a))
+		goto wait;
+	a_removed = true;
+	vmstat_read(&before);
+	snprintf(val, sizeof(val), "%zu", j.size);
+	for (i = 1; i <= MAX_RECLAIMS && wb < 2 * WB_SLACK; i++) {
+		err = cg_write(cg, "memory.reclaim", "%s", val);
+		if (err && err != -EAGAIN)
+			break;
+		vmstat_read(&now);
+		wb = delta(&before, &now, VM_ZSWPWB);
+	}
+	cg_read(cg, "memory.swap.current", &swap);
+	swap_kb = swap / 1024;
+	ksft_print_msg("%s: %llu pages of the removed cgroup written back by this task (in another cgroup); the parent's memory.swap.current %llu KiB\n",
+		       tc->name, wb, swap_kb);
+	ret = KSFT_PASS;
+	if (wb < 2 * WB_SLACK) {
+		ksft_print_msg("%s: want at least %d pages written back\n",
+			       tc->name, 2 * WB_SLACK);
+		ret = KSFT_FAIL;
+	}
+	/* every slot written back is charged, and to the parent */
+	if (swap_kb < wb * (page_size() / 1024)) {
+		ksft_print_msg("%s: want the parent charged for each written-back page's device slot\n",
+			       tc->name);
+		ret = KSFT_FAIL;
+	}
+wait:
+	if (write(j.go[1], &c, 1) != 1)
+		ret = KSFT_FAIL;
+	if (child_result(tc->name, wait_child(pid, NULL, NULL, NULL)) !=
+	    KSFT_PASS)
+		ret = KSFT_FAIL;
+	if (!cg_swap_uncharged(tc->name, cg))
+		ret = KSFT_FAIL;
+destroy:
+	if (!a_removed)
+		rmdir(a);
+	rmdir(j.b);
+	cg_destroy(cg);
+restore:
+	setting_restore(&s);
+	close(j.ready[0]);
+	close(j.ready[1]);
+	close(j.go[0]);
+	close(j.go[1]);
+	return ret;
 }
 
 static int run_case(const struct tcase *tc)
@@ -331,6 +491,16 @@ static int run_case(const struct tcase *tc)
 			       tc->name);
 		ret = KSFT_FAIL;
 	}
+	if (tc->pool_pct && !hit) {
+		ksft_print_msg("%s: the pool never hit its limit\n", tc->name);
+		ret = KSFT_FAIL;
+	}
+	/* zswap checks the limit before each store: a few pages over it */
+	if (zmax && peak > zmax + ZSWAP_SLACK) {
+		ksft_print_msg("%s: memory.zswap.current reached %llu, over memory.zswap.max %zu\n",
+			       tc->name, (unsigned long long)peak, zmax);
+		ret = KSFT_FAIL;
+	}
 destroy:
 	cg_destroy(cg);
 restore:
@@ -340,10 +510,11 @@ restore:
 }
 
 static const struct tcase cases[] = {
-	{ "pool_limit", pool_child, 96, 32, 0, "1", "N", true },
-	{ "memcg_zswap_max", fill_child, 96, 32, 2, NULL, "N", true },
-	{ "load_during_writeback", race_child, 64, 40, 2, NULL, "N", true },
-	{ "shrinker", shrinker_child, 64, 0, 0, NULL, "Y", false },
+	{ "pool_limit", pool_child, 96, 32, 0, "1", "N", true, NULL },
+	{ "memcg_zswap_max", fill_child, 96, 32, 2, NULL, "N", true, NULL },
+	{ "load_during_writeback", race_child, 64, 40, 2, NULL, "N", true, NULL },
+	{ "shrinker", shrinker_child, 64, 0, 0, NULL, "Y", false, NULL },
+	{ "offline_memcg", NULL, 32, 0, 0, NULL, "Y", false, test_offline_memcg },
 };
 
 static const char *case_name(unsigned int i)
@@ -353,7 +524,7 @@ static const char *case_name(unsigned int i)
 
 static int case_fn(unsigned int i)
 {
-	return run_case(&cases[i]);
+	return cases[i].run ? cases[i].run(&cases[i]) : run_case(&cases[i]);
 }
 
 static void usage(FILE *f)
@@ -362,8 +533,9 @@ static void usage(FILE *f)
 		"Usage: zswap_writeback [options]\n"
 		"Make zswap write back to the swap device, verify the data.\n"
 		"Cases: pool_limit memcg_zswap_max load_during_writeback shrinker\n"
+		"       offline_memcg\n"
 		COMMON_USAGE
-		"                    (default 96, 96, 64, 64; limits scale with it;\n"
+		"                    (default 96, 96, 64, 64, 32; limits scale with it;\n"
 		"                    --pattern applies to shrinker only)\n"
 		"  --rounds N        load_during_writeback rounds (4)\n"
 		"  --only NAME       run only case NAME\n");

@@ -40,6 +40,13 @@ typedef unsigned int gfp_t;
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ALIGN(x, a)		(((x) + (a) - 1) / (a) * (a))
 #define max(a, b)		((a) > (b) ? (a) : (b))
+#define clamp(v, lo, hi)	max(min(v, hi), lo)
+#define __initdata
+/* command line parameters: none is given; the handler is kept referenced */
+#define early_param(str, fn)						\
+	static int (*const vt_param_##fn)(char *) __attribute__((unused)) = fn
+#define memparse(s, end)	strtoull(s, end, 0)
+#define pr_err(...)		fprintf(stderr, __VA_ARGS__)
 #define container_of(p, type, member) \
 	((type *)((char *)(p) - offsetof(type, member)))
 
@@ -58,6 +65,7 @@ extern unsigned long vt_warnings;
 	__c;								\
 })
 #define WARN_ON_ONCE(cond)	WARN_ONCE(cond, "%s\n", #cond)
+#define WARN_ON(cond)		WARN_ON_ONCE(cond)
 
 #define MAX_ERRNO	4095
 #define IS_ERR(p)	((unsigned long)(p) >= (unsigned long)-MAX_ERRNO)
@@ -161,6 +169,8 @@ typedef struct { } local_lock_t;
 #define INIT_LOCAL_LOCK(l)	{ }
 #define DEFINE_PER_CPU(type, name)	__thread type name
 #define this_cpu_ptr(p)		(p)
+/* only ever asked for the calling thread's own "CPU" */
+#define per_cpu_ptr(p, cpu)	((void)(cpu), (p))
 #define local_lock(l)		do { } while (0)
 #define local_unlock(l)		do { } while (0)
 extern unsigned int vt_nr_cpus;
@@ -213,6 +223,7 @@ static inline void vt_free(enum vt_alloc_site site, void *p)
 #define GFP_ATOMIC	1u
 #define GFP_KERNEL	2u
 #define __GFP_NOWARN	0u
+#define __GFP_NOMEMALLOC	0u
 #define __GFP_ZERO	0u
 #define PAGE_SHIFT	12
 #define PAGE_SIZE	(1UL << PAGE_SHIFT)

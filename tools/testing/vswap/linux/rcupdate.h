@@ -105,6 +105,13 @@ static inline void rcu_read_unlock(void)
 	}
 }
 
+static inline void cond_resched_rcu(void)
+{
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+}
+
 static inline void call_rcu(struct rcu_head *head,
 			    void (*func)(struct rcu_head *))
 {

@@ -56,7 +56,8 @@ static inline void *xa_erase(struct xarray *xa, unsigned long index)
 	pthread_mutex_unlock(&xa->lock);
 	return old;
 }
-#define xa_for_each(xa, index, entry)					\
-	for ((index) = 0; (index) < VT_XA_SIZE; (index)++)		\
+#define xa_for_each_start(xa, index, entry, start)			\
+	for ((index) = (start); (index) < VT_XA_SIZE; (index)++)	\
 		if (((entry) = xa_load((xa), (index))) != NULL)
+#define xa_for_each(xa, index, entry)	xa_for_each_start(xa, index, entry, 0)
 #endif
