@@ -50,6 +50,8 @@
  * the paths that free slots (vswap_put(), vswap_cache_put()) must be
  * called with interrupts enabled. No vswap lock is taken from interrupts.
  */
+#define pr_fmt(fmt) "vswap: " fmt
+
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
@@ -60,6 +62,7 @@
 #include <linux/rcupdate_wait.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/swapfile.h>
 #include <linux/vmstat.h>
 #include <linux/vswap.h>
 #include <linux/xarray.h>
@@ -120,10 +123,12 @@ static_assert(sizeof(struct vswap_desc) == 16);
 static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
 
 /*
- * Slot allocation runs in reclaim: it must neither sleep nor recurse, nor
- * take the reserves that reclaim itself may dip into (PF_MEMALLOC).
+ * Slot allocation runs in reclaim, under the per-CPU lock: it must neither
+ * sleep nor recurse, nor dip into the reserves, neither those below the min
+ * watermark (__GFP_HIGH) nor those of PF_MEMALLOC: a new cluster comes
+ * from free memory, or the page stays resident.
  */
-#define VSWAP_GFP	(GFP_ATOMIC | __GFP_NOMEMALLOC | __GFP_NOWARN)
+#define VSWAP_GFP	(GFP_NOWAIT | __GFP_NOMEMALLOC | __GFP_NOWARN)
 
 static struct vswap_cluster *vswap_cluster_new(void)
 {
@@ -675,13 +680,16 @@ unsigned short vswap_memcg_id(unsigned long vslot)
 bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
 			  unsigned long *word)
 {
-	unsigned long id = *vslot >> VSWAP_CLUSTER_SHIFT;
+	unsigned long start = *vslot >> VSWAP_CLUSTER_SHIFT, id;
 	unsigned int off = *vslot & (VSWAP_CLUSTER_SLOTS - 1);
 	struct vswap_cluster *c;
 	unsigned long w;
 
 	rcu_read_lock();
-	xa_for_each_start(&vswap_clusters, id, c, id) {
+	xa_for_each_start(&vswap_clusters, id, c, start) {
+		/* the start cluster may be gone: the next one from its top */
+		if (id != start)
+			off = 0;
 		for (; off < VSWAP_CLUSTER_SLOTS; off++) {
 			w = READ_ONCE(c->desc[off].backend);
 			if ((w & VSWAP_TAG_MASK) == VSWAP_PHYS &&
@@ -692,7 +700,6 @@ bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
 				return true;
 			}
 		}
-		off = 0;
 		/* @c is not used again: the walk goes on by index */
 		cond_resched_rcu();
 	}
@@ -769,9 +776,16 @@ static unsigned long long vswap_space __initdata;
 
 static int __init vswap_space_setup(char *arg)
 {
+	char *end;
+
 	if (!arg)
 		return -EINVAL;
-	vswap_space = memparse(arg, NULL);
+	vswap_space = memparse(arg, &end);
+	if (*end || !vswap_space) {
+		pr_err("vswap_space=%s is not a size: using the default\n", arg);
+		vswap_space = 0;
+		return -EINVAL;
+	}
 	return 0;
 }
 early_param("vswap_space", vswap_space_setup);
@@ -779,20 +793,25 @@ early_param("vswap_space", vswap_space_setup);
 /*
  * The bound of the virtual space in clusters: twice the RAM, or what
  * vswap_space= asks if that lies between VSWAP_MIN_CLUSTERS and
- * VSWAP_MAX_RAM_FACTOR times the RAM.
+ * VSWAP_MAX_RAM_FACTOR times the RAM; never more than a swap entry's
+ * offset can address (swap_info_struct.max is 32 bits, and the
+ * architecture may allow fewer), cluster 0 being unused.
  */
 static unsigned long __init vswap_space_clusters(void)
 {
 	unsigned long ram = totalram_pages() / VSWAP_CLUSTER_SLOTS;
 	unsigned long want = vswap_space >> PAGE_SHIFT >> VSWAP_CLUSTER_SHIFT;
 	unsigned long lo = VSWAP_MIN_CLUSTERS, hi = VSWAP_MAX_RAM_FACTOR * ram;
+	unsigned long most = min_t(unsigned long, UINT_MAX,
+				   arch_max_swapfile_size());
 
-	hi = max(hi, lo);
+	most = (most >> VSWAP_CLUSTER_SHIFT) - 1;
+	hi = clamp(hi, lo, most);
 	if (!vswap_space)
 		return clamp(2 * ram, lo, hi);
 	if (want >= lo && want <= hi)
 		return want;
-	pr_err("vswap: vswap_space=%llu bytes is outside %lu MiB..%lu MiB: using twice the RAM\n",
+	pr_err("vswap_space=%llu bytes is outside %lu MiB..%lu MiB: using twice the RAM\n",
 	       vswap_space, lo << VSWAP_CLUSTER_SHIFT >> (20 - PAGE_SHIFT),
 	       hi << VSWAP_CLUSTER_SHIFT >> (20 - PAGE_SHIFT));
 	return clamp(2 * ram, lo, hi);

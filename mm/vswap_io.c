@@ -97,23 +97,23 @@ static bool vswap_room_for(struct folio *folio)
  * The slot comes with its swap cache claim and pins the memcg id of @folio;
  * nothing is charged: the memcg's swap is charged for device slots only.
  *
- * Return: the entry, or a zero entry if there is none (the virtual space is
- * full), no backend has room for @folio, the memcg may not swap
- * (memory.swap.max is 0), or @folio is large: reclaim then splits it.
+ * Return: the entry, or a zero entry if @folio is large (reclaim then
+ * splits it), the memcg may not swap (memory.swap.max is 0), no backend has
+ * room for @folio (counted as vswap_no_room), or no slot can be allocated
+ * (vswap_alloc_fail).
  */
 swp_entry_t vswap_folio_alloc(struct folio *folio)
 {
 	unsigned short id;
 	unsigned long vslot;
 
-	if (folio_test_large(folio))
+	if (folio_test_large(folio) || mem_cgroup_swap_ref(folio, &id))
 		return (swp_entry_t){ 0 };
 	if (!vswap_room_for(folio)) {
-		count_vm_event(VSWAP_ALLOC_FAIL);
+		count_vm_event(VSWAP_NO_ROOM);
+		mem_cgroup_swap_unref(id);
 		return (swp_entry_t){ 0 };
 	}
-	if (mem_cgroup_swap_ref(folio, &id))
-		return (swp_entry_t){ 0 };
 	if (vswap_alloc(0, id, &vslot)) {
 		mem_cgroup_swap_unref(id);
 		return (swp_entry_t){ 0 };
@@ -295,7 +295,12 @@ static int vswap_unuse_start(struct vswap_unuse_batch *b, unsigned long vslot,
 					GFP_HIGHUSER_MOVABLE,
 					get_task_policy(current),
 					NO_INTERLEAVE_INDEX, &allocated, false);
-	if (!folio)	/* the slot was freed, or no memory */
+	/*
+	 * NULL: the slot was freed (its backend word is gone), or no folio
+	 * could be allocated or charged. (The swap slot cache, whose slots
+	 * __read_swap_cache_async() would also skip, is off during swapoff.)
+	 */
+	if (!folio)
 		return vswap_backend(vslot) == word ? -ENOMEM : 0;
 	if (allocated)
 		swap_read_folio(folio, splug);

@@ -15,7 +15,7 @@
  *   metadata         bytes of vswap metadata per swapped page
  *   pool_full        no device and the zswap pool filled: pages no
  *                    backend can take are given no slot and stay mapped
- *                    (vswap_alloc_fail), not unmapped only for zswap to
+ *                    (vswap_no_room), not unmapped only for zswap to
  *                    refuse them (vswap_reject) (needs virtual swap)
  *
  * The device cases expect a swap device behind zswap; the no_device cases
@@ -350,19 +350,19 @@ static int test_pool_full(const char *what)
 		goto out;
 	pattern_fill(b, size, PAT_COMPRESSIBLE, opt.seed + 1);
 	rej0 = vmstat_key("vswap_reject");
-	fail0 = vmstat_key("vswap_alloc_fail");
+	fail0 = vmstat_key("vswap_no_room");
 	vmstat_read(&before);
 	madvise(a, size, MADV_PAGEOUT);
 	madvise(b, size, MADV_PAGEOUT);
 	vmstat_read(&after);
 	rej = vmstat_key("vswap_reject") - rej0;
-	fail = vmstat_key("vswap_alloc_fail") - fail0;
+	fail = vmstat_key("vswap_no_room") - fail0;
 	read_u64(ZSWAP_DEBUG "pool_total_size", &pool);
 	ok = !swap_scan(a, size, &s);
 	mapped = s.present;
 	ok &= !swap_scan(b, size, &s);
 	mapped += s.present;
-	ksft_print_msg("%s: pool %llu of %llu bytes; A and B: %zu pages mapped; vswap_alloc_fail +%llu, vswap_reject +%llu, zswpout +%llu\n",
+	ksft_print_msg("%s: pool %llu of %llu bytes; A and B: %zu pages mapped; vswap_no_room +%llu, vswap_reject +%llu, zswpout +%llu\n",
 		       what, (unsigned long long)pool, (unsigned long long)max,
 		       mapped, (unsigned long long)fail,
 		       (unsigned long long)rej,

@@ -41,6 +41,7 @@ typedef unsigned int gfp_t;
 #define ALIGN(x, a)		(((x) + (a) - 1) / (a) * (a))
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define clamp(v, lo, hi)	max(min(v, hi), lo)
+#define min_t(type, a, b)	min((type)(a), (type)(b))
 #define __initdata
 /* command line parameters: none is given; the handler is kept referenced */
 #define early_param(str, fn)						\
@@ -221,6 +222,7 @@ static inline void vt_free(enum vt_alloc_site site, void *p)
 }
 
 #define GFP_ATOMIC	1u
+#define GFP_NOWAIT	1u
 #define GFP_KERNEL	2u
 #define __GFP_NOWARN	0u
 #define __GFP_NOMEMALLOC	0u
