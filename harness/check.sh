@@ -59,6 +59,8 @@ start=$(date +%s)
 if [ "$what" = kasan ]; then
 	vm check-kasan check --mem 1G --timeout 8100 --timeout-scale 3 "${only[@]}"
 	echo "guest runs took $(( $(date +%s) - start )) s"
+	[ -z "${VTEST_ONLY:-}" ] ||
+		echo "PARTIAL RUN: VTEST_ONLY=$VTEST_ONLY: part of the suite"
 	counted=1
 	exec "$TOP/harness/vm.py" summary "${runs[@]}"
 fi
@@ -95,5 +97,7 @@ if [ "$what" = patched ]; then
 	fi
 fi
 echo "guest runs took $(( $(date +%s) - start )) s"
+[ -z "${VTEST_ONLY:-}" ] ||
+	echo "PARTIAL RUN: VTEST_ONLY=$VTEST_ONLY, no self-tests: not a make check"
 counted=1
 exec "$TOP/harness/vm.py" summary "${runs[@]}"

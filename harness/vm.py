@@ -221,7 +221,7 @@ def parse_results(path, timed_out=None):
         if line.startswith('# vtest: suite done'):
             finished = True
             continue
-        m = re.match(r'^1\.\.(\d+)(?:\s*#\s*SKIP\s*(.*))?', line)
+        m = re.match(r'^1\.\.(\d+)(?:\s*#\s*SKIP\s*(.*))?', line, re.I)
         if m and current and current['plan'] is None:
             current['plan'] = int(m.group(1))
             current['why'] = (m.group(2) or '').strip()	# 1..0 # SKIP why

@@ -74,6 +74,9 @@ struct vswap_desc {
 	unsigned short spare;
 };
 
+#define VSWAP_DESC_PER_PAGE	(PAGE_SIZE / sizeof(struct vswap_desc))
+#define VSWAP_DESC_PAGES	DIV_ROUND_UP(VSWAP_CLUSTER_SLOTS, VSWAP_DESC_PER_PAGE)
+
 enum vswap_cluster_state {
 	VC_OWNED,
 	VC_PARTIAL,
@@ -88,10 +91,18 @@ struct vswap_cluster {
 	unsigned int id;		/* index in vswap_clusters */
 	struct list_head list;		/* on vswap_partial when PARTIAL */
 	struct rcu_head rcu;
-	struct vswap_desc *desc;	/* VSWAP_CLUSTER_SLOTS of them */
+	/* VSWAP_CLUSTER_SLOTS descriptors, in order-0 pages */
+	struct vswap_desc *desc[VSWAP_DESC_PAGES];
 };
 
-#define VSWAP_DESC_ORDER	get_order(VSWAP_CLUSTER_SLOTS * sizeof(struct vswap_desc))
+/* The descriptor of @vslot in @c. */
+static inline struct vswap_desc *vswap_desc(struct vswap_cluster *c,
+					    unsigned long vslot)
+{
+	unsigned int off = vslot & (VSWAP_CLUSTER_SLOTS - 1);
+
+	return &c->desc[off / VSWAP_DESC_PER_PAGE][off % VSWAP_DESC_PER_PAGE];
+}
 
 struct vswap_pcp {
 	local_lock_t lock;
@@ -124,28 +135,42 @@ static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
 
 /*
  * Slot allocation runs in reclaim, under the per-CPU lock: it must neither
- * sleep nor recurse, nor dip into the reserves, neither those below the min
- * watermark (__GFP_HIGH) nor those of PF_MEMALLOC: a new cluster comes
- * from free memory, or the page stays resident.
+ * sleep nor recurse. It takes no reserves below the min watermark
+ * (__GFP_HIGH) but may, like zswap's own allocations, use those of a
+ * reclaiming task (PF_MEMALLOC): the 8 KiB of a new cluster let 512 pages
+ * be swapped out, where refusing them stalls reclaim exactly when memory is
+ * shortest. Elsewhere (MADV_PAGEOUT) a cluster comes from free memory, or
+ * the page stays resident.
  */
-#define VSWAP_GFP	(GFP_NOWAIT | __GFP_NOMEMALLOC | __GFP_NOWARN)
+#define VSWAP_GFP	(GFP_NOWAIT | __GFP_NOWARN)
+
+static void vswap_cluster_free(struct vswap_cluster *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < VSWAP_DESC_PAGES; i++)
+		if (c->desc[i])
+			free_page((unsigned long)c->desc[i]);
+	kmem_cache_free(vswap_cluster_cache, c);
+}
 
 static struct vswap_cluster *vswap_cluster_new(void)
 {
 	struct vswap_cluster *c;
-	struct page *page;
+	unsigned int i;
 	u32 id;
 	int err;
 
 	c = kmem_cache_zalloc(vswap_cluster_cache, VSWAP_GFP);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	page = alloc_pages(VSWAP_GFP | __GFP_ZERO, VSWAP_DESC_ORDER);
-	if (!page) {
-		kmem_cache_free(vswap_cluster_cache, c);
-		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < VSWAP_DESC_PAGES; i++) {
+		c->desc[i] = (void *)get_zeroed_page(VSWAP_GFP);
+		if (!c->desc[i]) {
+			vswap_cluster_free(c);
+			return ERR_PTR(-ENOMEM);
+		}
 	}
-	c->desc = page_address(page);
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->list);
 	c->state = VC_OWNED;
@@ -153,8 +178,7 @@ static struct vswap_cluster *vswap_cluster_new(void)
 	err = xa_alloc(&vswap_clusters, &id, c,
 		       XA_LIMIT(1, READ_ONCE(vswap_max_clusters)), VSWAP_GFP);
 	if (err) {
-		free_pages((unsigned long)c->desc, VSWAP_DESC_ORDER);
-		kmem_cache_free(vswap_cluster_cache, c);
+		vswap_cluster_free(c);
 		/* -EBUSY: the virtual space is at its limit */
 		return ERR_PTR(err == -EBUSY ? -ENOSPC : -ENOMEM);
 	}
@@ -165,10 +189,7 @@ static struct vswap_cluster *vswap_cluster_new(void)
 
 static void vswap_cluster_free_rcu(struct rcu_head *rcu)
 {
-	struct vswap_cluster *c = container_of(rcu, struct vswap_cluster, rcu);
-
-	free_pages((unsigned long)c->desc, VSWAP_DESC_ORDER);
-	kmem_cache_free(vswap_cluster_cache, c);
+	vswap_cluster_free(container_of(rcu, struct vswap_cluster, rcu));
 }
 
 /*
@@ -267,7 +288,7 @@ static int vswap_cluster_find(struct vswap_cluster *c, unsigned int start,
 	start = ALIGN(start, nr) % VSWAP_CLUSTER_SLOTS;
 	for (n = 0; n < VSWAP_CLUSTER_SLOTS; n += nr) {
 		off = (start + n) % VSWAP_CLUSTER_SLOTS;
-		for (i = 0; i < nr && !c->desc[off + i].count; i++)
+		for (i = 0; i < nr && !vswap_desc(c, off + i)->count; i++)
 			;
 		if (i == nr)
 			return off;
@@ -325,8 +346,10 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 		pcp->next = 0;
 	}
 	for (i = 0; i < nr; i++) {
-		WRITE_ONCE(c->desc[off + i].memcg_id, memcg_id);
-		WRITE_ONCE(c->desc[off + i].count, VSWAP_CACHE);
+		struct vswap_desc *d = vswap_desc(c, off + i);
+
+		WRITE_ONCE(d->memcg_id, memcg_id);
+		WRITE_ONCE(d->count, VSWAP_CACHE);
 	}
 	c->nr_used += nr;
 	pcp->next = off + nr;
@@ -358,12 +381,6 @@ static struct vswap_cluster *vswap_lock_cluster(unsigned long vslot)
 	}
 	rcu_read_unlock();
 	return c;
-}
-
-static inline struct vswap_desc *vswap_desc(struct vswap_cluster *c,
-					    unsigned long vslot)
-{
-	return &c->desc[vslot & (VSWAP_CLUSTER_SLOTS - 1)];
 }
 
 #define VSWAP_RELEASE_BATCH	16
@@ -399,9 +416,11 @@ static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 		if (WARN_ON_ONCE(!c))
 			break;
 		nfreed = 0;
-		for (d = vswap_desc(c, vslot) + i;
-		     i < nr && nfreed < VSWAP_RELEASE_BATCH; i++, d++) {
-			unsigned int count = d->count;
+		for (; i < nr && nfreed < VSWAP_RELEASE_BATCH; i++) {
+			unsigned int count;
+
+			d = vswap_desc(c, vslot + i);
+			count = d->count;
 
 			if (WARN_ON_ONCE(op == VSWAP_CACHE ?
 					 !(count & VSWAP_CACHE) :
@@ -522,15 +541,17 @@ int vswap_cache_get(unsigned long vslot, unsigned int nr)
 	c = vswap_lock_cluster(vslot);
 	if (!c)
 		return -ENOENT;
-	d = vswap_desc(c, vslot);
 	for (i = 0; i < nr && !err; i++) {
-		if (!d[i].count)
+		d = vswap_desc(c, vslot + i);
+		if (!d->count)
 			err = -ENOENT;
-		else if (d[i].count & VSWAP_CACHE)
+		else if (d->count & VSWAP_CACHE)
 			err = -EEXIST;
 	}
-	for (i = 0; i < nr && !err; i++)
-		WRITE_ONCE(d[i].count, d[i].count | VSWAP_CACHE);
+	for (i = 0; i < nr && !err; i++) {
+		d = vswap_desc(c, vslot + i);
+		WRITE_ONCE(d->count, d->count | VSWAP_CACHE);
+	}
 	spin_unlock(&c->lock);
 	return err;
 }
@@ -563,15 +584,13 @@ void vswap_cache_put(unsigned long vslot, unsigned int nr)
 bool vswap_cache_only(unsigned long vslot, unsigned int nr)
 {
 	struct vswap_cluster *c = vswap_lock_cluster(vslot);
-	struct vswap_desc *d;
 	unsigned int i;
 	bool ret = true;
 
 	if (!c)
 		return false;
-	d = vswap_desc(c, vslot);
 	for (i = 0; i < nr && ret; i++)
-		ret = d[i].count == VSWAP_CACHE;
+		ret = vswap_desc(c, vslot + i)->count == VSWAP_CACHE;
 	spin_unlock(&c->lock);
 	return ret;
 }
@@ -691,7 +710,7 @@ bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
 		if (id != start)
 			off = 0;
 		for (; off < VSWAP_CLUSTER_SLOTS; off++) {
-			w = READ_ONCE(c->desc[off].backend);
+			w = READ_ONCE(vswap_desc(c, off)->backend);
 			if ((w & VSWAP_TAG_MASK) == VSWAP_PHYS &&
 			    swp_type(vswap_word_slot(w)) == type) {
 				rcu_read_unlock();
@@ -747,7 +766,7 @@ unsigned long vswap_backend_slots(unsigned int tag)
 unsigned long vswap_metadata_bytes(void)
 {
 	return atomic_read(&vswap_nr_clusters) *
-		((PAGE_SIZE << VSWAP_DESC_ORDER) + sizeof(struct vswap_cluster));
+		(VSWAP_DESC_PAGES * PAGE_SIZE + sizeof(struct vswap_cluster));
 }
 
 /*

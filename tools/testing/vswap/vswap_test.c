@@ -344,7 +344,7 @@ static bool clusters_consistent(void)
 
 		c = entry;
 		for (i = 0; i < VSWAP_CLUSTER_SLOTS; i++)
-			used += !!c->desc[i].count;
+			used += !!vswap_desc(c, i)->count;
 		for (p = list_first_entry_or_null(&vswap_partial,
 						  struct vswap_cluster, list);
 		     p && &p->list != &vswap_partial;

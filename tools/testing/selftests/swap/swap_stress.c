@@ -1122,7 +1122,12 @@ static int test_offline_cluster(void)
 	ksft_print_msg("offline_cluster: %llu slots in use; metadata_bytes %llu with CPU 1 online, %llu with it offline\n",
 		       (unsigned long long)used, (unsigned long long)bytes0,
 		       (unsigned long long)bytes1);
-	if (bytes1 >= bytes0) {
+	if (used) {
+		ksft_print_msg("offline_cluster: want no slot in use, to see whole clusters go\n");
+		ret = KSFT_FAIL;
+	}
+	/* a cluster is 8 KiB of descriptors and a header */
+	if (bytes1 + 8192 > bytes0) {
 		ksft_print_msg("offline_cluster: CPU 1 kept its cluster while offline\n");
 		ret = KSFT_FAIL;
 	}

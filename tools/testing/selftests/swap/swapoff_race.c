@@ -4,10 +4,10 @@
  * pages back in.  swapoff and the page faults race to bring the same pages
  * into memory; swapoff must succeed, and the data must be exactly what was
  * written.  The race is proven, not hoped for: the area must hold at least
- * a quarter of the swapped pages when the readers start and more than the
- * swap slot caches can when swapoff starts, every reader must be in a pass
- * while swapoff runs, and every page swapped out must have been read back
- * from a backend (by swapoff or a reader) once.  (With zswap in front, use
+ * a quarter of the swapped pages when the readers start, the readers must
+ * not have read them all back when swapoff starts, every reader must be in
+ * a pass while swapoff runs, and every page swapped out must have been read
+ * back from a backend (by swapoff or a reader) once.  (With zswap in front, use
  * --pattern mixed: under virtual swap only the incompressible third goes to
  * the device.)  The swap area is turned back on at the end.
  */
@@ -70,10 +70,10 @@ static void *reader_fn(void *arg)
 
 static int swapoff_during_read(void)
 {
-	uint64_t used_kb, used_at_swapoff_kb, used, slack;
+	uint64_t used_kb, used_at_swapoff_kb, read, slack;
 	struct reader r[NR_READERS];
 	struct swap_scan scan;
-	struct vmstat before, mid, after;
+	struct vmstat before, mid, at_swapoff, after;
 	double start, secs;
 	unsigned int i, started;
 	int prio = -1, err = 0;
@@ -126,19 +126,21 @@ static int swapoff_during_read(void)
 		usleep(1000);
 
 	/*
-	 * Slots counted in use but holding no data sit in the two swap slot
-	 * caches: the device must hold more than they can.
+	 * A page read back keeps its slot (Used does not drop): what the
+	 * readers have not read yet when swapoff begins is what the pages
+	 * swapped out number more than the swap-ins since (less what the
+	 * swap slot caches may have counted).
 	 */
 	slack = 2 * SLOTS_CACHED_PAGES * sysconf(_SC_NPROCESSORS_CONF);
 	used_at_swapoff_kb = swaps_used_kb(opt_device);
-	used = used_at_swapoff_kb * 1024 / page_size();
-	ksft_print_msg("swapoff(%s) with %u readers on %zu MiB, %llu KiB on the device\n",
+	vmstat_read(&at_swapoff);
+	read = swapins(&mid, &at_swapoff);
+	ksft_print_msg("swapoff(%s) with %u readers on %zu MiB, %llu KiB on the device, %llu of the %zu pages read back so far\n",
 		       opt_device, started, size / MiB,
-		       (unsigned long long)used_at_swapoff_kb);
-	if (used <= slack) {
-		ksft_print_msg("the readers emptied %s before swapoff began (%llu pages in use, the slot caches may hold %llu)\n",
-			       opt_device, (unsigned long long)used,
-			       (unsigned long long)slack);
+		       (unsigned long long)used_at_swapoff_kb,
+		       (unsigned long long)read, scan.swapped);
+	if (read + slack >= scan.swapped) {
+		ksft_print_msg("the readers read (nearly) everything back before swapoff began\n");
 		ok = false;
 	}
 	__atomic_store_n(&phase, IN_SWAPOFF, __ATOMIC_RELEASE);

@@ -245,6 +245,10 @@ static inline struct page *alloc_pages(gfp_t gfp, int order)
 }
 #define page_address(p)		((void *)(p))
 #define free_pages(addr, order)	vt_free(VT_ALLOC_PAGES, (void *)(addr))
+/* vt_alloc() returns zeroed memory, as __GFP_ZERO would */
+#define get_zeroed_page(gfp)	((unsigned long)alloc_pages(gfp, 0))
+#define free_page(addr)		free_pages(addr, 0)
+#define DIV_ROUND_UP(n, d)	(((n) + (d) - 1) / (d))
 extern unsigned long vt_totalram_pages;
 #define totalram_pages()	vt_totalram_pages
 
