@@ -80,10 +80,9 @@ swap_file() {
 # swap, still holding their zswap entries. So those are checked after
 # swapoff, exactly.
 #
-# The harness is kept out of swap (harness_noswap); a process left in the
-# root cgroup may have been swapped out by a test that pressed on all
-# memory: what its page tables hold is its own. (The initramfs is on
-# ramfs: it never swaps.)
+# The guest's own processes (this shell) may have been swapped out by a
+# test that pressed on all memory: what their page tables hold is theirs.
+# (The initramfs is on ramfs: it never swaps.)
 procs_swapped() {
 	local status
 	status=$(grep -lx '0::/' /proc/[0-9]*/cgroup 2>/dev/null |
@@ -204,20 +203,6 @@ swap_setup() {
 	esac
 }
 
-# The harness itself (this shell and what it starts outside the tests'
-# cgroups) never swaps: then all swap in use is the tests' own, and the
-# checks after each program can require it gone. Done by the first run.
-HARNESS_CG=/sys/fs/cgroup/harness
-harness_noswap() {
-	[ -d $HARNESS_CG ] && return
-	mkdir $HARNESS_CG &&
-	echo 0 > $HARNESS_CG/memory.swap.max &&
-	{ [ ! -e $HARNESS_CG/memory.zswap.max ] ||
-	  echo 0 > $HARNESS_CG/memory.zswap.max; } &&
-	echo $$ > $HARNESS_CG/cgroup.procs ||
-		echo "not ok - harness: cannot keep itself out of swap"
-}
-
 run() {
 	local env name= limit=$RUN_TIMEOUT allow=
 	while :; do
@@ -238,7 +223,6 @@ run() {
 		esac
 	fi
 	name="$env/$name"
-	harness_noswap
 	# vtest.only=REGEX on the kernel command line: only the runs it names
 	if [ -n "${VTEST_ONLY:-}" ] && ! echo "$name" | grep -qE "$VTEST_ONLY"; then
 		return
