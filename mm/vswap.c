@@ -37,15 +37,15 @@
  *
  * Lifetime rule for backends: the backend word of a slot is changed only by
  * the holder of the slot's VSWAP_CACHE bit (vswap_set_backend() checks), so
- * swap-in, writeback and swapoff serialise on the swap cache. When a slot is
- * freed, what others key by its number (its zswap tree entry, its swap-cache
+ * swap-in, writeback and swapoff serialise on the swap cache. The record is
+ * the slot's only index: a ZSWAP word holds the zswap entry itself. When a
+ * slot is freed, what others still key by its number (its swap-cache
  * shadow) is removed under the cluster lock, before its count word reads
  * zero: a slot allocated again never meets its predecessor's state. Its
  * backend and memcg reference are released after the lock is dropped.
  *
- * Locks taken under vswap_cluster.lock, by vswap_forget(): the zswap tree's
- * xa_lock and zswap's pool and LRU locks, and the swap cache's i_pages
- * lock. None of them is held while a vswap lock is taken. The i_pages lock
+ * Locks taken under vswap_cluster.lock, by vswap_forget(): the swap cache's
+ * i_pages lock, which is never held while a vswap lock is taken. It
  * is taken with xa_lock_irq(), which enables interrupts again on release:
  * the paths that free slots (vswap_put(), vswap_cache_put()) must be
  * called with interrupts enabled. No vswap lock is taken from interrupts.
@@ -398,18 +398,19 @@ struct vswap_freed {
  * (vswap_forget()) under the cluster lock, before the slot can be allocated
  * again; what it held (its backend, its memcg reference) is released by
  * vswap_release() with no lock held, a batch at a time.
+ * Return: true if a slot is left held by the swap cache alone.
  */
-static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
+static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 {
 	struct vswap_freed freed[VSWAP_RELEASE_BATCH];
 	unsigned int i = 0, nfreed;
 	struct vswap_cluster *c;
 	struct vswap_desc *d;
-	bool relink;
+	bool relink, only_cache = false;
 
 	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
 			 VSWAP_CLUSTER_SLOTS))
-		return;
+		return false;
 	rcu_read_lock();
 	while (i < nr) {
 		c = vswap_lock_cluster(vslot);
@@ -430,6 +431,8 @@ static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 			if (!count)	/* before anyone can allocate it again */
 				vswap_forget(vslot + i);
 			WRITE_ONCE(d->count, count);
+			if (count == VSWAP_CACHE)
+				only_cache = true;
 			if (count)
 				continue;
 			freed[nfreed].vslot = vslot + i;
@@ -455,20 +458,24 @@ static void vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 		}
 	}
 	rcu_read_unlock();
+	return only_cache;
 }
 
 /* vswap_drop() over a range that may span clusters. */
-static void vswap_drop_range(unsigned long vslot, unsigned int nr,
+static bool vswap_drop_range(unsigned long vslot, unsigned int nr,
 			     unsigned int op)
 {
+	bool only_cache = false;
+
 	while (nr) {
 		unsigned int n = min(nr, VSWAP_CLUSTER_SLOTS -
 				     (unsigned int)(vslot & (VSWAP_CLUSTER_SLOTS - 1)));
 
-		vswap_drop(vslot, n, op);
+		only_cache |= vswap_drop(vslot, n, op);
 		vslot += n;
 		nr -= n;
 	}
+	return only_cache;
 }
 
 /**
@@ -508,11 +515,13 @@ int vswap_dup(unsigned long vslot)
  *
  * Context: process context with interrupts enabled, may hold spinlocks
  * (the page table lock). A slot freed here takes, under the cluster lock,
- * the swap cache's i_pages lock with xa_lock_irq() and zswap's locks.
+ * the swap cache's i_pages lock with xa_lock_irq(); releasing its backend
+ * takes the swap device's or zswap's locks.
+ * Return: true if one of the slots is left held by the swap cache alone.
  */
-void vswap_put(unsigned long vslot, unsigned int nr)
+bool vswap_put(unsigned long vslot, unsigned int nr)
 {
-	vswap_drop_range(vslot, nr, 1);
+	return vswap_drop_range(vslot, nr, 1);
 }
 
 /**
@@ -565,7 +574,8 @@ int vswap_cache_get(unsigned long vslot, unsigned int nr)
  *
  * Context: process context with interrupts enabled, may hold spinlocks
  * (the page table lock). A slot freed here takes, under the cluster lock,
- * the swap cache's i_pages lock with xa_lock_irq() and zswap's locks.
+ * the swap cache's i_pages lock with xa_lock_irq(); releasing its backend
+ * takes the swap device's or zswap's locks.
  */
 void vswap_cache_put(unsigned long vslot, unsigned int nr)
 {
@@ -619,6 +629,30 @@ unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
 	spin_unlock(&c->lock);
 	vswap_backend_count(old, -1);
 	vswap_backend_count(word, 1);
+	return old;
+}
+
+/**
+ * vswap_set_memcg_id - say which memcg a slot belongs to now
+ * @vslot: the slot, whose VSWAP_CACHE the caller holds
+ * @id: the new memcg id, whose reference the slot takes over
+ *
+ * Context: process context, may hold spinlocks; not from interrupts.
+ * Return: the previous id, whose reference the caller now owns.
+ */
+unsigned short vswap_set_memcg_id(unsigned long vslot, unsigned short id)
+{
+	struct vswap_cluster *c = vswap_lock_cluster(vslot);
+	struct vswap_desc *d;
+	unsigned short old;
+
+	if (WARN_ON_ONCE(!c))
+		return 0;
+	d = vswap_desc(c, vslot);
+	WARN_ON_ONCE(!(d->count & VSWAP_CACHE));
+	old = d->memcg_id;
+	WRITE_ONCE(d->memcg_id, id);
+	spin_unlock(&c->lock);
 	return old;
 }
 

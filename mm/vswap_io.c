@@ -48,16 +48,36 @@
  * vswap_forget - drop what is keyed by a virtual slot's number
  * @vslot: the slot being freed
  *
- * Its zswap entry (a stale one may outlive a ZSWAP tag: a redirtied folio
- * stored as zero leaves it), its swap-cache shadow, its arch tags. Called by
- * the slot table under the cluster lock, before the slot can be allocated
- * again. Must not sleep.
+ * Its swap-cache shadow and its arch tags. Called by the slot table under
+ * the cluster lock, before the slot can be allocated again. Must not sleep.
  */
 void vswap_forget(unsigned long vslot)
 {
-	zswap_invalidate(swp_entry(VSWAP_TYPE, vslot));
 	clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot);
 	arch_swap_invalidate_page(VSWAP_TYPE, vslot);
+}
+
+/* Free a device slot charged to the memcg with id @memcg_id. */
+static void vswap_free_device_slot(swp_entry_t slot, unsigned short memcg_id)
+{
+	mem_cgroup_uncharge_swap_id(memcg_id, 1);
+	swap_free_nr(slot, 1);
+}
+
+/*
+ * Free what a backend word names: a device slot (charged to @memcg_id, the
+ * slot's), a zswap entry.
+ */
+static void vswap_release_backend(unsigned long word, unsigned short memcg_id)
+{
+	switch (word & VSWAP_TAG_MASK) {
+	case VSWAP_PHYS:
+		vswap_free_device_slot(vswap_word_slot(word), memcg_id);
+		break;
+	case VSWAP_ZSWAP:
+		zswap_entry_release(vswap_word_zswap(word));
+		break;
+	}
 }
 
 /**
@@ -71,8 +91,7 @@ void vswap_forget(unsigned long vslot)
 void vswap_release(unsigned long vslot, unsigned long backend,
 		   unsigned short memcg_id)
 {
-	if ((backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
-		swap_free_nr(vswap_word_slot(backend), 1);
+	vswap_release_backend(backend, memcg_id);
 	mem_cgroup_swap_unref(memcg_id);
 }
 
@@ -134,13 +153,8 @@ void vswap_folio_set_backend(struct folio *folio, unsigned long word)
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	old = vswap_set_backend(swp_offset(folio->swap), word);
-	if (old == word)
-		return;
-	if ((old & VSWAP_TAG_MASK) == VSWAP_PHYS)
-		swap_free_nr(vswap_word_slot(old), 1);
-	else if ((old & VSWAP_TAG_MASK) == VSWAP_ZSWAP &&
-		 (word & VSWAP_TAG_MASK) != VSWAP_ZSWAP)
-		zswap_invalidate(folio->swap);
+	if (old != word)
+		vswap_release_backend(old, vswap_memcg_id(swp_offset(folio->swap)));
 }
 
 /**
@@ -205,7 +219,8 @@ swp_entry_t vswap_slot_reserve(struct folio *folio)
 void vswap_slot_cancel(struct folio *folio, swp_entry_t slot)
 {
 	if (vswap_folio_slot(folio).val != slot.val)
-		swap_free_nr(slot, 1);
+		vswap_free_device_slot(slot,
+				       vswap_memcg_id(swp_offset(folio->swap)));
 }
 
 /**

@@ -163,6 +163,26 @@ static void vswap_test_backend(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
 }
 
+/*
+ * vswap_put() says when only the swap cache holds a slot: the free path
+ * then looks for the cached folio, and only then.
+ */
+static void vswap_test_only_cache(struct kunit *test)
+{
+	unsigned long base = vswap_slots_in_use(), v;
+
+	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 0, &v), 0);
+	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);
+	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);
+	KUNIT_EXPECT_FALSE(test, vswap_put(v, 1));
+	KUNIT_EXPECT_TRUE(test, vswap_put(v, 1));
+	KUNIT_EXPECT_TRUE(test, vswap_cache_only(v, 1));
+	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);
+	vswap_cache_put(v, 1);
+	KUNIT_EXPECT_FALSE(test, vswap_put(v, 1));
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+}
+
 /* The virtual space stops at its limit and recovers below it. */
 static void vswap_test_limit(struct kunit *test)
 {
@@ -314,6 +334,7 @@ static struct kunit_case vswap_test_cases[] = {
 	KUNIT_CASE(vswap_test_orders),
 	KUNIT_CASE(vswap_test_clusters),
 	KUNIT_CASE(vswap_test_backend),
+	KUNIT_CASE(vswap_test_only_cache),
 	KUNIT_CASE(vswap_test_limit),
 	KUNIT_CASE_SLOW(vswap_test_concurrent),
 	{}

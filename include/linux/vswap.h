@@ -20,12 +20,13 @@
 
 /*
  * Where the data of a virtual slot is: the low bits of its backend word.
- * A PHYS word carries the device slot above the tag (vswap_phys_word()).
+ * A PHYS word carries the device slot above the tag (vswap_phys_word()), a
+ * ZSWAP word the address of the zswap entry (vswap_zswap_word()).
  */
 enum vswap_backend {
 	VSWAP_FOLIO = 0,	/* only in the swap-cache folio, if anywhere */
 	VSWAP_ZERO = 1,		/* a zero-filled page: nothing is stored */
-	VSWAP_ZSWAP = 2,	/* compressed in zswap, indexed by the slot */
+	VSWAP_ZSWAP = 2,	/* compressed in zswap: the word holds the entry */
 	VSWAP_PHYS = 3,		/* on a swap device slot */
 	VSWAP_NR_BACKENDS,
 	VSWAP_TAG_MASK = 7,
@@ -50,6 +51,21 @@ static inline swp_entry_t vswap_word_slot(unsigned long word)
 			 word >> VSWAP_PHYS_OFF_SHIFT);
 }
 
+struct zswap_entry;
+
+/* zswap entries are aligned beyond the tag bits (mm/zswap.c checks). */
+static inline unsigned long vswap_zswap_word(struct zswap_entry *entry)
+{
+	return (unsigned long)entry | VSWAP_ZSWAP;
+}
+
+static inline struct zswap_entry *vswap_word_zswap(unsigned long word)
+{
+	if ((word & VSWAP_TAG_MASK) != VSWAP_ZSWAP)
+		return NULL;
+	return (struct zswap_entry *)(word & ~(unsigned long)VSWAP_TAG_MASK);
+}
+
 struct folio;
 struct swap_info_struct;
 
@@ -63,7 +79,7 @@ void vswap_table_init(void);
 int vswap_alloc(unsigned int order, unsigned short memcg_id,
 		unsigned long *vslot);
 int vswap_dup(unsigned long vslot);
-void vswap_put(unsigned long vslot, unsigned int nr);
+bool vswap_put(unsigned long vslot, unsigned int nr);
 int vswap_cache_get(unsigned long vslot, unsigned int nr);
 void vswap_cache_put(unsigned long vslot, unsigned int nr);
 bool vswap_cache_only(unsigned long vslot, unsigned int nr);
@@ -72,6 +88,7 @@ unsigned int vswap_count(unsigned long vslot);
 unsigned long vswap_backend(unsigned long vslot);
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word);
 unsigned short vswap_memcg_id(unsigned long vslot);
+unsigned short vswap_set_memcg_id(unsigned long vslot, unsigned short id);
 bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
 			  unsigned long *word);
 unsigned long vswap_slots_in_use(void);

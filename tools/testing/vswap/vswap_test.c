@@ -73,15 +73,18 @@ void vswap_forget(unsigned long vslot)
 }
 
 /* ...and what it held goes back. */
+static unsigned short vt_last_release_id;
+
 void vswap_release(unsigned long vslot, unsigned long backend,
 		   unsigned short memcg_id)
 {
 	__atomic_add_fetch(&vt_releases, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&vt_last_release_id, memcg_id, __ATOMIC_RELAXED);
 	if ((backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
 		vt_phys_return(backend);
 }
 
-#define NR_TESTS	25
+#define NR_TESTS	26
 static unsigned int nr_fail, nr_test;
 static const char *phase = "";		/* prefix of the results' names */
 
@@ -643,6 +646,28 @@ static void timed_out(int sig)
 	_exit(3);
 }
 
+/*
+ * vswap_put() says when a slot is left to the swap cache alone (the free
+ * path then looks for the cached folio, and only then); the memcg id set
+ * under the cache claim is the one the freed slot releases.
+ */
+static bool put_tells_cache_only(void)
+{
+	unsigned long v;
+	bool ok;
+
+	if (vswap_alloc(0, 5, &v))
+		return false;
+	ok = !vswap_dup(v) && !vswap_dup(v);
+	ok &= !vswap_put(v, 1);		/* a reference is left */
+	ok &= vswap_put(v, 1);		/* the cache claim alone */
+	ok &= vswap_set_memcg_id(v, 6) == 5 && vswap_memcg_id(v) == 6;
+	ok &= !vswap_dup(v);
+	vswap_cache_put(v, 1);
+	ok &= !vswap_put(v, 1);		/* freed */
+	return ok && vt_last_release_id == 6 && !vswap_slots_in_use();
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int threads = argc > 1 ? atoi(argv[1]) : 8, fail_pct = 5;
@@ -681,6 +706,8 @@ int main(int argc, char **argv)
 	      "the slots on a device are found in order, across clusters in use only");
 	check(offline_cpu_gives_up_cluster(),
 	      "a CPU gone offline gives up its cluster");
+	check(put_tells_cache_only(),
+	      "a put tells when only the swap cache holds a slot; the memcg id set is released");
 
 	nr_rounds = rounds;
 	hammer(threads, nr_rounds);
