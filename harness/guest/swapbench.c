@@ -10,11 +10,19 @@
  *	pays for a swap-out and a swap-in of whatever did not fit (the caller
  *	puts it in a memory cgroup below its working set). Reports
  *	throughput_mbs (MiB written and read per wall second), sys_s, wall_s.
- * swapbench hold MIB READYFILE
- *	Map and write MIB, page it all out with MADV_PAGEOUT, create
- *	READYFILE, and wait for SIGUSR1; then check every page and exit.
+ * swapbench hold MIB READYFILE [NPROC]
+ *	NPROC processes (default 1) each map and write MIB / NPROC, page it
+ *	all out with MADV_PAGEOUT; READYFILE is created once all have, and
+ *	on SIGUSR1 each checks every page and exits.
  * swapbench swapoff NAME DEVICE
  *	Time swapoff(DEVICE): reports swapoff_s.
+ * swapbench free NAME MIB
+ *	The time to free swapped-out memory: map and write MIB, page it out,
+ *	wait for the writes to finish, check every 64th page (reading it
+ *	back), page those out again, then time munmap() of the region
+ *	(munmap_ms); then the same in a child process, timing its exit from
+ *	SIGKILL to wait() (exit_ms). Reports swapped_mib and swapcached_mib,
+ *	the memory swapped out, and in the swap cache, at munmap.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -134,21 +142,69 @@ static void release(int sig)
 	released = 1;
 }
 
-static int hold(size_t bytes, const char *readyfile)
+static char *map_fill_pageout(size_t bytes)
 {
+	char *buf = map_fill(bytes);
+
+	if (madvise(buf, bytes, MADV_PAGEOUT)) {
+		perror("madvise(MADV_PAGEOUT)");
+		exit(2);
+	}
+	return buf;
+}
+
+static int hold(size_t bytes, const char *readyfile, int nproc)
+{
+	int i, status, failed = 0, ready[2];
 	sigset_t block, old;
-	char *buf;
+	pid_t pids[64];
+	char c;
 	FILE *f;
 
+	if (nproc < 1 || nproc > 64) {
+		fprintf(stderr, "swapbench: hold: 1..64 processes\n");
+		return 2;
+	}
+	if (pipe(ready)) {
+		perror("pipe");
+		return 2;
+	}
 	sigemptyset(&block);
 	sigaddset(&block, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	signal(SIGUSR1, release);
-	buf = map_fill(bytes);
-	if (madvise(buf, bytes, MADV_PAGEOUT)) {
-		perror("madvise(MADV_PAGEOUT)");
-		return 2;
+	fflush(stdout);
+	for (i = 0; i < nproc; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			perror("fork");
+			while (i--)
+				kill(pids[i], SIGKILL);
+			return 2;
+		}
+		if (pids[i] == 0) {
+			size_t each = bytes / nproc & ~(PAGE - 1);
+			char *buf;
+
+			close(ready[0]);
+			buf = map_fill_pageout(each);
+			if (write(ready[1], "r", 1) != 1)
+				_exit(2);
+			close(ready[1]);
+			while (!released)
+				sigsuspend(&old);
+			_exit(check_all(buf, each));
+		}
 	}
+	/* EOF, not a hang, if a holder dies before it is ready */
+	close(ready[1]);
+	for (i = 0; i < nproc; i++)
+		if (read(ready[0], &c, 1) != 1) {
+			fprintf(stderr, "swapbench: a holder died\n");
+			for (i = 0; i < nproc; i++)
+				kill(pids[i], SIGKILL);
+			return 2;
+		}
 	f = fopen(readyfile, "w");
 	if (!f) {
 		perror(readyfile);
@@ -157,7 +213,127 @@ static int hold(size_t bytes, const char *readyfile)
 	fclose(f);
 	while (!released)
 		sigsuspend(&old);
-	return check_all(buf, bytes);
+	for (i = 0; i < nproc; i++)
+		kill(pids[i], SIGUSR1);
+	while (wait(&status) > 0)
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status);
+	return failed;
+}
+
+/* A field of /proc/meminfo or /proc/self/status, in KiB; -1 if absent. */
+static long kb_field(const char *file, const char *field)
+{
+	size_t len = strlen(field);
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':') {
+			kb = atol(line + len + 1);
+			break;
+		}
+	fclose(f);
+	return kb;
+}
+
+/*
+ * Page @buf out again and wait until the writes are done: nothing under
+ * writeback, and VmSwap steady for a tenth of a second (at most 30 s).
+ */
+static void settle_pageout(char *buf, size_t bytes)
+{
+	long last = -1, now;
+	int i;
+
+	if (madvise(buf, bytes, MADV_PAGEOUT)) {
+		perror("madvise(MADV_PAGEOUT)");
+		exit(2);
+	}
+
+	for (i = 0; i < 300; i++) {
+		usleep(100000);
+		now = kb_field("/proc/self/status", "VmSwap");
+		if (now == last && !kb_field("/proc/meminfo", "Writeback"))
+			break;
+		last = now;
+	}
+}
+
+/* Check every 64th page: reads a sample back without unswapping it all. */
+static int check_sample(const char *buf, size_t bytes)
+{
+	size_t off, bad = 0;
+
+	for (off = 0; off < bytes; off += 64 * PAGE)
+		bad += !!check((const uint64_t *)(buf + off), tag_of(buf + off));
+	if (bad)
+		fprintf(stderr, "swapbench: %zu sampled pages came back wrong\n", bad);
+	return bad ? 1 : 0;
+}
+
+/*
+ * Fill @bytes, page them out, check a sample (which swaps it in), page
+ * that out again and let the writes finish: all swapped out, as far as
+ * the kernel lets it.
+ */
+static char *swapped_out(size_t bytes)
+{
+	char *buf = map_fill_pageout(bytes);
+
+	settle_pageout(buf, bytes);
+	if (check_sample(buf, bytes))
+		exit(1);
+	settle_pageout(buf, bytes);
+	return buf;
+}
+
+static int free_swapped(const char *name, size_t bytes)
+{
+	struct timespec t0;
+	int ready[2], status;
+	char *buf, c;
+	pid_t pid;
+
+	buf = swapped_out(bytes);
+	printf("BENCH %s swapped_mib %.1f\n", name,
+	       kb_field("/proc/self/status", "VmSwap") / 1024.0);
+	printf("BENCH %s swapcached_mib %.1f\n", name,
+	       kb_field("/proc/meminfo", "SwapCached") / 1024.0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (munmap(buf, bytes)) {
+		perror("munmap");
+		return 2;
+	}
+	printf("BENCH %s munmap_ms %.2f\n", name, since(&t0) * 1e3);
+
+	if (pipe(ready))
+		return 2;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return 2;
+	if (pid == 0) {
+		close(ready[0]);
+		buf = swapped_out(bytes);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1) {
+		fprintf(stderr, "swapbench: the child found bad data or died\n");
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status))
+		return 2;
+	printf("BENCH %s exit_ms %.2f\n", name, since(&t0) * 1e3);
+	return 0;
 }
 
 static int time_swapoff(const char *name, const char *dev)
@@ -177,11 +353,14 @@ int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "usemem"))
 		return usemem(argv[2], atoi(argv[3]), strtoul(argv[4], NULL, 0) << 20);
-	if (argc == 4 && !strcmp(argv[1], "hold"))
-		return hold(strtoul(argv[2], NULL, 0) << 20, argv[3]);
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "hold"))
+		return hold(strtoul(argv[2], NULL, 0) << 20, argv[3],
+			    argc == 5 ? atoi(argv[4]) : 1);
 	if (argc == 4 && !strcmp(argv[1], "swapoff"))
 		return time_swapoff(argv[2], argv[3]);
-	fprintf(stderr, "usage: %s usemem NAME NPROC MIB | hold MIB READYFILE | swapoff NAME DEVICE\n",
+	if (argc == 4 && !strcmp(argv[1], "free"))
+		return free_swapped(argv[2], strtoul(argv[3], NULL, 0) << 20);
+	fprintf(stderr, "usage: %s usemem NAME NPROC MIB | hold MIB READYFILE [NPROC] | swapoff NAME DEVICE | free NAME MIB\n",
 		argv[0]);
 	return 2;
 }
