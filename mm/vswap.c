@@ -397,7 +397,7 @@ struct vswap_freed {
  * count word drops to zero. What is keyed by a freed slot's number goes
  * (vswap_forget()) under the cluster lock, before the slot can be allocated
  * again; what it held (its backend, its memcg reference) is released by
- * vswap_release() with no lock held, a batch at a time.
+ * vswap_release() with no vswap lock held (under RCU), a batch at a time.
  * Return: true if a slot is left held by the swap cache alone.
  */
 static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
@@ -695,6 +695,18 @@ bool vswap_cache_claimed(unsigned long vslot)
 }
 
 /**
+ * vswap_cache_only_snapshot - is a slot held by the swap cache alone?
+ * @vslot: the slot
+ *
+ * Context: any context; lock-free, so only a snapshot.
+ * Return: true if its count word is exactly VSWAP_CACHE.
+ */
+bool vswap_cache_only_snapshot(unsigned long vslot)
+{
+	return vswap_read(vslot, count) == VSWAP_CACHE;
+}
+
+/**
  * vswap_backend - where a slot's data is
  * @vslot: the slot
  *
@@ -712,7 +724,8 @@ unsigned long vswap_backend(unsigned long vslot)
  * @vslot: the slot
  *
  * Context: any context; lock-free.
- * Return: the id given to vswap_alloc(); 0 for a free slot.
+ * Return: the id given to vswap_alloc(), or set since by
+ * vswap_set_memcg_id(); 0 for a free slot.
  */
 unsigned short vswap_memcg_id(unsigned long vslot)
 {

@@ -84,9 +84,11 @@ static void vswap_release_backend(unsigned long word, unsigned short memcg_id)
  * vswap_release - release what a freed virtual slot held
  * @vslot: the slot, already free in the table
  * @backend: its last backend word
- * @memcg_id: its memcg id, pinned by vswap_folio_alloc()
+ * @memcg_id: its memcg id (pinned by vswap_folio_alloc(), or the one
+ *	vswap_set_memcg_id() set when its device slot was charged)
  *
- * Called by the slot table once for every slot it frees, with no lock held.
+ * Called by the slot table once for every slot it frees, with no vswap
+ * lock held (under RCU).
  */
 void vswap_release(unsigned long vslot, unsigned long backend,
 		   unsigned short memcg_id)
@@ -190,7 +192,7 @@ swp_entry_t vswap_folio_slot(struct folio *folio)
  * @folio: locked, in the swap cache under a virtual entry
  *
  * A folio that was read from a device slot is written back to it. Else a
- * new slot is allocated and charged to the folio's memcg; it becomes the
+ * new slot is allocated and charged to the slot's memcg; it becomes the
  * backend with vswap_slot_commit(), or goes with vswap_slot_cancel().
  *
  * Return: the device slot, or a zero entry if none can be had (no device,

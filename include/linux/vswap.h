@@ -84,6 +84,7 @@ int vswap_cache_get(unsigned long vslot, unsigned int nr);
 void vswap_cache_put(unsigned long vslot, unsigned int nr);
 bool vswap_cache_only(unsigned long vslot, unsigned int nr);
 bool vswap_cache_claimed(unsigned long vslot);
+bool vswap_cache_only_snapshot(unsigned long vslot);
 unsigned int vswap_count(unsigned long vslot);
 unsigned long vswap_backend(unsigned long vslot);
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word);
