@@ -11,13 +11,14 @@
  * is zero.
  *
  * Slots live in clusters of VSWAP_CLUSTER_SLOTS, allocated when a first slot
- * is needed and freed when the last one goes, found by cluster number in the
- * xarray vswap_clusters. Each CPU allocates from a cluster it owns, so the
+ * is needed (or ahead, as the spare) and freed when the last one goes,
+ * found by cluster number in the xarray vswap_clusters. Each CPU allocates from a cluster it owns, so the
  * swap-out path takes no global lock; a CPU that cannot fit a request in its
  * cluster hands it back and takes a partially used one, or a new one.
  *
- * Cluster states: OWNED (a CPU's current cluster; an offline CPU gives its
- * cluster up), PARTIAL (on the partial list), FULL (no free slot, on no
+ * Cluster states: OWNED (a CPU's current cluster, or the spare made ahead
+ * for when reclaim cannot allocate one; an offline CPU gives its cluster
+ * up), PARTIAL (on the partial list), FULL (no free slot, on no
  * list), DEAD (empty and unlinked, freed after an RCU grace period).
  *
  * Locking:
@@ -65,6 +66,7 @@
 #include <linux/swapfile.h>
 #include <linux/vmstat.h>
 #include <linux/vswap.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 
 struct vswap_desc {
@@ -139,10 +141,22 @@ static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
  * (__GFP_HIGH) but may, like zswap's own allocations, use those of a
  * reclaiming task (PF_MEMALLOC): the 8 KiB of a new cluster let 512 pages
  * be swapped out, where refusing them stalls reclaim exactly when memory is
- * shortest. Elsewhere (MADV_PAGEOUT) a cluster comes from free memory, or
- * the page stays resident.
+ * shortest. Elsewhere (MADV_PAGEOUT) a cluster comes from free memory.
+ * When that allocation fails, the spare cluster is taken; with none, the
+ * page stays resident.
  */
 #define VSWAP_GFP	(GFP_NOWAIT | __GFP_NOWARN)
+
+/*
+ * The spare: a cluster made ahead, outside reclaim, by a work item
+ * (GFP_KERNEL, giving up rather than retrying or OOM-killing), for when
+ * reclaim cannot allocate one. It is in the xarray with its id, empty, in
+ * state OWNED with no owner: nothing else touches an OWNED cluster. Taking
+ * it queues the work to make the next one, while the space has room.
+ */
+static struct vswap_cluster *vswap_spare;
+static void vswap_spare_refill(struct work_struct *work);
+static DECLARE_WORK(vswap_spare_work, vswap_spare_refill);
 
 static void vswap_cluster_free(struct vswap_cluster *c)
 {
@@ -154,18 +168,18 @@ static void vswap_cluster_free(struct vswap_cluster *c)
 	kmem_cache_free(vswap_cluster_cache, c);
 }
 
-static struct vswap_cluster *vswap_cluster_new(void)
+static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 {
 	struct vswap_cluster *c;
 	unsigned int i;
 	u32 id;
 	int err;
 
-	c = kmem_cache_zalloc(vswap_cluster_cache, VSWAP_GFP);
+	c = kmem_cache_zalloc(vswap_cluster_cache, gfp);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < VSWAP_DESC_PAGES; i++) {
-		c->desc[i] = (void *)get_zeroed_page(VSWAP_GFP);
+		c->desc[i] = (void *)get_zeroed_page(gfp);
 		if (!c->desc[i]) {
 			vswap_cluster_free(c);
 			return ERR_PTR(-ENOMEM);
@@ -176,7 +190,7 @@ static struct vswap_cluster *vswap_cluster_new(void)
 	c->state = VC_OWNED;
 	/* Cluster 0 is never used: no virtual entry has the value 0. */
 	err = xa_alloc(&vswap_clusters, &id, c,
-		       XA_LIMIT(1, READ_ONCE(vswap_max_clusters)), VSWAP_GFP);
+		       XA_LIMIT(1, READ_ONCE(vswap_max_clusters)), gfp);
 	if (err) {
 		vswap_cluster_free(c);
 		/* -EBUSY: the virtual space is at its limit */
@@ -190,6 +204,28 @@ static struct vswap_cluster *vswap_cluster_new(void)
 static void vswap_cluster_free_rcu(struct rcu_head *rcu)
 {
 	vswap_cluster_free(container_of(rcu, struct vswap_cluster, rcu));
+}
+
+/* Make the spare. Runs from the work queue, never twice at once. */
+static void vswap_spare_refill(struct work_struct *work)
+{
+	struct vswap_cluster *c;
+
+	if (READ_ONCE(vswap_spare))
+		return;
+	c = vswap_cluster_new(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
+	/* Its id and zeroed descriptors before it is seen by a taker. */
+	if (!IS_ERR(c))
+		smp_store_release(&vswap_spare, c);
+}
+
+/* Queue the work that makes the spare, if there is none and room for it. */
+static void vswap_spare_want(void)
+{
+	if (!READ_ONCE(vswap_spare) &&
+	    (unsigned int)atomic_read(&vswap_nr_clusters) <
+	    READ_ONCE(vswap_max_clusters))
+		queue_work(system_unbound_wq, &vswap_spare_work);
 }
 
 /*
@@ -272,8 +308,20 @@ static struct vswap_cluster *vswap_cluster_take(bool partial_ok)
 			spin_unlock(&c->lock);
 		}
 		spin_unlock(&vswap_lock);
+		if (c)
+			return c;
 	}
-	return c ?: vswap_cluster_new();
+	c = vswap_cluster_new(VSWAP_GFP);
+	if (IS_ERR(c)) {
+		struct vswap_cluster *spare = xchg(&vswap_spare, NULL);
+
+		if (spare) {
+			count_vm_event(VSWAP_SPARE);
+			c = spare;
+		}
+	}
+	vswap_spare_want();
+	return c;
 }
 
 /* First free, @nr-aligned run of @nr slots in @c at or after @start, wrapping. */
@@ -306,9 +354,10 @@ static int vswap_cluster_find(struct vswap_cluster *c, unsigned int start,
  * that is about to enter the swap cache, and with no backend.
  *
  * Context: process context (reclaim), holding no vswap lock; does not
- * sleep: new clusters are allocated with GFP_ATOMIC.
- * Return: 0; -ENOSPC when the virtual space is at its limit; -ENOMEM when a
- * new cluster cannot be allocated; -EINVAL for an order above a cluster.
+ * sleep: a new cluster is allocated with GFP_NOWAIT, or is the spare.
+ * Return: 0; -ENOSPC when the virtual space is at its limit, or -ENOMEM when
+ * a new cluster cannot be allocated, and there is no spare either; -EINVAL
+ * for an order above a cluster.
  */
 int vswap_alloc(unsigned int order, unsigned short memcg_id,
 		unsigned long *vslot)
@@ -385,11 +434,32 @@ static struct vswap_cluster *vswap_lock_cluster(unsigned long vslot)
 
 #define VSWAP_RELEASE_BATCH	16
 
-struct vswap_freed {
-	unsigned long vslot;
-	unsigned long backend;
-	unsigned short memcg_id;
-};
+/*
+ * Free the @nr slots of @c in @held, whose count words are still set:
+ * forget what is keyed by their numbers, a run of contiguous slots at a
+ * time, then clear their descriptors. Called with @c->lock held.
+ */
+static void vswap_clear(struct vswap_cluster *c, struct vswap_held *held,
+			unsigned int nr)
+{
+	unsigned int i, n;
+
+	lockdep_assert_held(&c->lock);
+	for (i = 0; i < nr; i += n) {
+		for (n = 1; i + n < nr &&
+		     held[i + n].vslot == held[i].vslot + n; n++)
+			;
+		vswap_forget(held[i].vslot, n);
+	}
+	for (i = 0; i < nr; i++) {
+		struct vswap_desc *d = vswap_desc(c, held[i].vslot);
+
+		WRITE_ONCE(d->count, 0);
+		WRITE_ONCE(d->backend, 0);
+		WRITE_ONCE(d->memcg_id, 0);
+	}
+	c->nr_used -= nr;
+}
 
 /*
  * Apply @op (1: a reference, VSWAP_CACHE: the cache claim) to the @nr slots
@@ -402,8 +472,8 @@ struct vswap_freed {
  */
 static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 {
-	struct vswap_freed freed[VSWAP_RELEASE_BATCH];
-	unsigned int i = 0, nfreed;
+	struct vswap_held held[VSWAP_RELEASE_BATCH];
+	unsigned int i = 0, j, nfreed;
 	struct vswap_cluster *c;
 	struct vswap_desc *d;
 	bool relink, only_cache = false;
@@ -428,21 +498,19 @@ static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 					 !(count & ~VSWAP_CACHE)))
 				continue;
 			count -= op;
-			if (!count)	/* before anyone can allocate it again */
-				vswap_forget(vslot + i);
-			WRITE_ONCE(d->count, count);
-			if (count == VSWAP_CACHE)
-				only_cache = true;
-			if (count)
+			if (count) {
+				WRITE_ONCE(d->count, count);
+				if (count == VSWAP_CACHE)
+					only_cache = true;
 				continue;
-			freed[nfreed].vslot = vslot + i;
-			freed[nfreed].backend = d->backend;
-			freed[nfreed].memcg_id = d->memcg_id;
+			}
+			/* Its count word is cleared by vswap_clear(). */
+			held[nfreed].vslot = vslot + i;
+			held[nfreed].backend = d->backend;
+			held[nfreed].memcg_id = d->memcg_id;
 			nfreed++;
-			WRITE_ONCE(d->backend, 0);
-			WRITE_ONCE(d->memcg_id, 0);
 		}
-		c->nr_used -= nfreed;
+		vswap_clear(c, held, nfreed);
 		relink = nfreed && (c->state == VC_FULL ||
 				    (c->state == VC_PARTIAL && !c->nr_used));
 		spin_unlock(&c->lock);
@@ -450,12 +518,9 @@ static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 			vswap_cluster_relink(c);
 		atomic_long_sub(nfreed, &vswap_nr_used);
 		count_vm_events(VSWAP_FREE, nfreed);
-		while (nfreed--) {
-			struct vswap_freed *f = &freed[nfreed];
-
-			vswap_backend_count(f->backend, -1);
-			vswap_release(f->vslot, f->backend, f->memcg_id);
-		}
+		for (j = 0; j < nfreed; j++)
+			vswap_backend_count(held[j].backend, -1);
+		vswap_release(held, nfreed);
 	}
 	rcu_read_unlock();
 	return only_cache;
@@ -605,6 +670,25 @@ bool vswap_cache_only(unsigned long vslot, unsigned int nr)
 	return ret;
 }
 
+/*
+ * The descriptor of @vslot with its cluster locked, for the holder of the
+ * slot's VSWAP_CACHE (warns if the slot is not claimed); NULL, with a
+ * warning, if the slot's cluster is gone.
+ */
+static struct vswap_desc *vswap_lock_claimed(unsigned long vslot,
+					     struct vswap_cluster **cp)
+{
+	struct vswap_cluster *c = vswap_lock_cluster(vslot);
+	struct vswap_desc *d;
+
+	if (WARN_ON_ONCE(!c))
+		return NULL;
+	d = vswap_desc(c, vslot);
+	WARN_ON_ONCE(!(d->count & VSWAP_CACHE));
+	*cp = c;
+	return d;
+}
+
 /**
  * vswap_set_backend - say where a slot's data is now
  * @vslot: the slot, whose VSWAP_CACHE the caller holds
@@ -616,14 +700,12 @@ bool vswap_cache_only(unsigned long vslot, unsigned int nr)
  */
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
 {
-	struct vswap_cluster *c = vswap_lock_cluster(vslot);
-	struct vswap_desc *d;
+	struct vswap_cluster *c;
+	struct vswap_desc *d = vswap_lock_claimed(vslot, &c);
 	unsigned long old;
 
-	if (WARN_ON_ONCE(!c))
+	if (!d)
 		return 0;
-	d = vswap_desc(c, vslot);
-	WARN_ON_ONCE(!(d->count & VSWAP_CACHE));
 	old = d->backend;
 	WRITE_ONCE(d->backend, word);
 	spin_unlock(&c->lock);
@@ -642,14 +724,12 @@ unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
  */
 unsigned short vswap_set_memcg_id(unsigned long vslot, unsigned short id)
 {
-	struct vswap_cluster *c = vswap_lock_cluster(vslot);
-	struct vswap_desc *d;
+	struct vswap_cluster *c;
+	struct vswap_desc *d = vswap_lock_claimed(vslot, &c);
 	unsigned short old;
 
-	if (WARN_ON_ONCE(!c))
+	if (!d)
 		return 0;
-	d = vswap_desc(c, vslot);
-	WARN_ON_ONCE(!(d->count & VSWAP_CACHE));
 	old = d->memcg_id;
 	WRITE_ONCE(d->memcg_id, id);
 	spin_unlock(&c->lock);

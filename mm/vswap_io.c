@@ -37,6 +37,7 @@
 #include <linux/mempolicy.h>
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/swap.h>
 #include <linux/swap_slots.h>
@@ -45,34 +46,60 @@
 #include "swap.h"
 
 /**
- * vswap_forget - drop what is keyed by a virtual slot's number
- * @vslot: the slot being freed
+ * vswap_forget - drop what is keyed by freed virtual slots' numbers
+ * @vslot: the first slot being freed
+ * @nr: the number of contiguous slots
  *
- * Its swap-cache shadow and its arch tags. Called by the slot table under
- * the cluster lock, before the slot can be allocated again. Must not sleep.
+ * Their swap-cache shadows and their arch tags. Called by the slot table
+ * under the cluster lock, before the slots can be allocated again. Must
+ * not sleep.
  */
-void vswap_forget(unsigned long vslot)
+void vswap_forget(unsigned long vslot, unsigned int nr)
 {
-	clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot);
-	arch_swap_invalidate_page(VSWAP_TYPE, vslot);
+	unsigned int i;
+
+	clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot + nr - 1);
+	for (i = 0; i < nr; i++)
+		arch_swap_invalidate_page(VSWAP_TYPE, vslot + i);
 }
 
-/* Free a device slot charged to the memcg with id @memcg_id. */
-static void vswap_free_device_slot(swp_entry_t slot, unsigned short memcg_id)
+/* Free @nr contiguous device slots charged to the memcg with id @memcg_id. */
+static void vswap_free_device_slots(swp_entry_t slot, unsigned int nr,
+				    unsigned short memcg_id)
 {
-	mem_cgroup_uncharge_swap_id(memcg_id, 1);
-	swap_free_nr(slot, 1);
+	mem_cgroup_uncharge_swap_id(memcg_id, nr);
+	swap_free_device_slots(slot, nr);
+}
+
+/* Is @b the device slot @n slots after @a, on the same device? */
+static bool vswap_slot_nth(swp_entry_t a, swp_entry_t b, unsigned int n)
+{
+	return swp_type(b) == swp_type(a) && swp_offset(b) == swp_offset(a) + n;
 }
 
 /*
- * Free what a backend word names: a device slot (charged to @memcg_id, the
- * slot's), a zswap entry.
+ * The length of the run of records from @held[0] (a device slot's), at
+ * most @nr, whose device slots are contiguous and charged to one memcg.
  */
+static unsigned int vswap_phys_run(const struct vswap_held *held,
+				   unsigned int nr)
+{
+	swp_entry_t first = vswap_word_slot(held[0].backend);
+	unsigned int n;
+
+	for (n = 1; n < nr; n++)
+		if (held[n].memcg_id != held[0].memcg_id ||
+		    !vswap_slot_nth(first, vswap_word_slot(held[n].backend), n))
+			break;
+	return n;
+}
+
+/* Free what a backend word names: a device slot, a zswap entry. */
 static void vswap_release_backend(unsigned long word, unsigned short memcg_id)
 {
 	switch (word & VSWAP_TAG_MASK) {
 	case VSWAP_PHYS:
-		vswap_free_device_slot(vswap_word_slot(word), memcg_id);
+		vswap_free_device_slots(vswap_word_slot(word), 1, memcg_id);
 		break;
 	case VSWAP_ZSWAP:
 		zswap_entry_release(vswap_word_zswap(word));
@@ -81,20 +108,39 @@ static void vswap_release_backend(unsigned long word, unsigned short memcg_id)
 }
 
 /**
- * vswap_release - release what a freed virtual slot held
- * @vslot: the slot, already free in the table
- * @backend: its last backend word
- * @memcg_id: its memcg id (pinned by vswap_folio_alloc(), or the one
- *	vswap_set_memcg_id() set when its device slot was charged)
+ * vswap_release - release what freed virtual slots held
+ * @held: the slots, already free in the table, in ascending order
+ * @nr: how many
  *
- * Called by the slot table once for every slot it frees, with no vswap
- * lock held (under RCU).
+ * Their backends, and the memcg id references they pinned (from
+ * vswap_folio_alloc(), or set by vswap_set_memcg_id() when a device slot
+ * was charged). Contiguous device slots charged to one memcg are uncharged
+ * and freed together, as the base kernel frees a zapped range of entries.
+ *
+ * Called by the slot table for the slots it frees, a batch at a time, with
+ * no vswap lock held (under RCU).
  */
-void vswap_release(unsigned long vslot, unsigned long backend,
-		   unsigned short memcg_id)
+void vswap_release(const struct vswap_held *held, unsigned int nr)
 {
-	vswap_release_backend(backend, memcg_id);
-	mem_cgroup_swap_unref(memcg_id);
+	unsigned int i, n;
+
+	for (i = 0; i < nr; i += n) {
+		n = 1;
+		if ((held[i].backend & VSWAP_TAG_MASK) == VSWAP_PHYS) {
+			n = vswap_phys_run(&held[i], nr - i);
+			vswap_free_device_slots(vswap_word_slot(held[i].backend),
+						n, held[i].memcg_id);
+		} else {
+			vswap_release_backend(held[i].backend,
+					      held[i].memcg_id);
+		}
+	}
+	for (i = 0; i < nr; i += n) {
+		for (n = 1; i + n < nr &&
+		     held[i + n].memcg_id == held[i].memcg_id; n++)
+			;
+		mem_cgroup_swap_unref(held[i].memcg_id, n);
+	}
 }
 
 /*
@@ -132,11 +178,11 @@ swp_entry_t vswap_folio_alloc(struct folio *folio)
 		return (swp_entry_t){ 0 };
 	if (!vswap_room_for(folio)) {
 		count_vm_event(VSWAP_NO_ROOM);
-		mem_cgroup_swap_unref(id);
+		mem_cgroup_swap_unref(id, 1);
 		return (swp_entry_t){ 0 };
 	}
 	if (vswap_alloc(0, id, &vslot)) {
-		mem_cgroup_swap_unref(id);
+		mem_cgroup_swap_unref(id, 1);
 		return (swp_entry_t){ 0 };
 	}
 	return swp_entry(VSWAP_TYPE, vslot);
@@ -151,12 +197,15 @@ swp_entry_t vswap_folio_alloc(struct folio *folio)
  */
 void vswap_folio_set_backend(struct folio *folio, unsigned long word)
 {
-	unsigned long old;
+	unsigned long vslot = swp_offset(folio->swap), old;
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
-	old = vswap_set_backend(swp_offset(folio->swap), word);
-	if (old != word)
-		vswap_release_backend(old, vswap_memcg_id(swp_offset(folio->swap)));
+	old = vswap_set_backend(vslot, word);
+	if (old == word)
+		return;
+	/* Only a device slot is charged, to the memcg the record names. */
+	vswap_release_backend(old, (old & VSWAP_TAG_MASK) == VSWAP_PHYS ?
+				   vswap_memcg_id(vslot) : 0);
 }
 
 /**
@@ -221,8 +270,8 @@ swp_entry_t vswap_slot_reserve(struct folio *folio)
 void vswap_slot_cancel(struct folio *folio, swp_entry_t slot)
 {
 	if (vswap_folio_slot(folio).val != slot.val)
-		vswap_free_device_slot(slot,
-				       vswap_memcg_id(swp_offset(folio->swap)));
+		vswap_free_device_slots(slot, 1,
+					vswap_memcg_id(swp_offset(folio->swap)));
 }
 
 /**
@@ -288,13 +337,16 @@ bool vswap_can_store(void)
 }
 
 /* Slots of a device being swapped off read at a time, under one plug. */
-#define VSWAP_UNUSE_BATCH	16
+#define VSWAP_UNUSE_BATCH	64
 
 struct vswap_unuse_batch {
 	unsigned int nr;
 	unsigned long vslot[VSWAP_UNUSE_BATCH];
 	unsigned long word[VSWAP_UNUSE_BATCH];
 	struct folio *folio[VSWAP_UNUSE_BATCH];
+	/* device slots given up, freed after the batch */
+	unsigned int nr_free;
+	swp_entry_t free[VSWAP_UNUSE_BATCH];
 };
 
 /*
@@ -327,10 +379,15 @@ static int vswap_unuse_start(struct vswap_unuse_batch *b, unsigned long vslot,
 	return 0;
 }
 
-/* Wait for a read vswap_unuse_start() began; the folio is the copy now. */
-static int vswap_unuse_finish(struct folio *folio, unsigned long vslot,
-			      unsigned long word)
+/*
+ * Wait for the @i-th read vswap_unuse_start() began; the folio is the copy
+ * now. Its device slot is uncharged here, while the locked folio keeps the
+ * virtual slot and its memcg id, and freed with the batch.
+ */
+static int vswap_unuse_finish(struct vswap_unuse_batch *b, unsigned int i)
 {
+	struct folio *folio = b->folio[i];
+	unsigned long vslot = b->vslot[i], word = b->word[i];
 	int err = 0;
 
 	folio_lock(folio);
@@ -341,7 +398,9 @@ static int vswap_unuse_finish(struct folio *folio, unsigned long vslot,
 		if (folio_test_uptodate(folio)) {
 			/* The folio is the only copy from now on. */
 			folio_mark_dirty(folio);
-			vswap_folio_set_backend(folio, VSWAP_FOLIO);
+			vswap_set_backend(vslot, VSWAP_FOLIO);
+			mem_cgroup_uncharge_swap_id(vswap_memcg_id(vslot), 1);
+			b->free[b->nr_free++] = vswap_word_slot(word);
 		} else {
 			err = -EIO;
 		}
@@ -351,32 +410,48 @@ static int vswap_unuse_finish(struct folio *folio, unsigned long vslot,
 	return err;
 }
 
+/* Free the device slots @b gave up, a run of contiguous ones at a time. */
+static void vswap_unuse_free(struct vswap_unuse_batch *b)
+{
+	unsigned int i, n;
+
+	for (i = 0; i < b->nr_free; i += n) {
+		for (n = 1; i + n < b->nr_free &&
+		     vswap_slot_nth(b->free[i], b->free[i + n], n); n++)
+			;
+		swap_free_device_slots(b->free[i], n);
+	}
+}
+
 /*
  * Read the next batch of @si's slots from @vslot on, then settle them.
  * Return: the number of slots read, or an error.
  */
-static int vswap_unuse_batch(struct swap_info_struct *si, unsigned long *vslot)
+static int vswap_unuse_batch(struct swap_info_struct *si,
+			     struct vswap_unuse_batch *b, unsigned long *vslot)
 {
-	struct vswap_unuse_batch b = { .nr = 0 };
 	struct swap_iocb *splug = NULL;
 	struct blk_plug plug;
 	unsigned long word;
 	unsigned int i;
 	int err = 0, ret;
 
+	b->nr = 0;
+	b->nr_free = 0;
 	blk_start_plug(&plug);
-	while (b.nr < VSWAP_UNUSE_BATCH && !err &&
+	while (b->nr < VSWAP_UNUSE_BATCH && !err &&
 	       vswap_next_on_device(si->type, vslot, &word)) {
-		err = vswap_unuse_start(&b, *vslot, word, &splug);
+		err = vswap_unuse_start(b, *vslot, word, &splug);
 		(*vslot)++;
 	}
 	swap_read_unplug(splug);
 	blk_finish_plug(&plug);
-	for (i = 0; i < b.nr; i++) {
-		ret = vswap_unuse_finish(b.folio[i], b.vslot[i], b.word[i]);
+	for (i = 0; i < b->nr; i++) {
+		ret = vswap_unuse_finish(b, i);
 		err = err ?: ret;
 	}
-	return err ?: b.nr;
+	vswap_unuse_free(b);
+	return err ?: b->nr;
 }
 
 /**
@@ -386,34 +461,44 @@ static int vswap_unuse_batch(struct swap_info_struct *si, unsigned long *vslot)
  * Every virtual slot whose data is on @si is read into the swap cache and
  * left there, dirty, as its only copy; reclaim may later store it in zswap
  * or on another device. Page tables keep their virtual entries. Reads go
- * out a batch at a time, under a plug.
+ * out a batch at a time, under a plug, and the device slots read are freed
+ * a run at a time.
  *
  * Context: process context, may sleep.
  * Return: 0 when @si has no slot in use; -EINTR on a signal; -ENOMEM when
- * no folio can be had for a slot; -EIO when a slot cannot be read. On an
+ * no folio can be had for a slot (or no memory for the batch); -EIO when a
+ * slot cannot be read. On an
  * error the data not yet read stays on @si, and swapoff fails rather than
  * lose it.
  */
 int vswap_unuse(struct swap_info_struct *si)
 {
+	struct vswap_unuse_batch *b;
 	unsigned long vslot;
-	int ret;
+	int ret = 0;
 
+	b = kmalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
 	while (READ_ONCE(si->inuse_pages)) {
 		vslot = 0;
 		do {
-			ret = vswap_unuse_batch(si, &vslot);
+			ret = vswap_unuse_batch(si, b, &vslot);
 			if (ret < 0)
-				return ret;
-			if (signal_pending(current))
-				return -EINTR;
+				goto out;
+			if (signal_pending(current)) {
+				ret = -EINTR;
+				goto out;
+			}
 			cond_resched();
 		} while (ret);
 		/* Slots being attached or freed right now: let them settle. */
 		if (READ_ONCE(si->inuse_pages))
 			schedule_timeout_interruptible(1);
 	}
-	return 0;
+out:
+	kfree(b);
+	return ret;
 }
 
 #ifdef CONFIG_SYSFS

@@ -2,7 +2,8 @@
 /*
  * KUnit tests for the virtual swap slot table. Included at the end of
  * mm/vswap.c, so that they can check its internal state (cluster count,
- * limit). Nothing else uses the table while they run at boot.
+ * limit). Nothing else uses the table while they run at boot but the work
+ * that makes the spare cluster: the tests that count clusters wait for it.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -100,9 +101,13 @@ static int vswap_cmp(const void *a, const void *b)
 static void vswap_test_clusters(struct kunit *test)
 {
 	unsigned int n = 3 * VSWAP_CLUSTER_SLOTS + 5, i;
-	int clusters = atomic_read(&vswap_nr_clusters);
 	unsigned long base = vswap_slots_in_use();
 	unsigned long *v, *sorted;
+	int clusters;
+
+	/* with the spare, which the first new cluster has made if missing */
+	flush_work(&vswap_spare_work);
+	clusters = atomic_read(&vswap_nr_clusters) + !READ_ONCE(vswap_spare);
 
 	v = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
 	sorted = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
@@ -113,6 +118,7 @@ static void vswap_test_clusters(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, vswap_dup(v[i]), 0);
 		vswap_cache_put(v[i], 1);
 	}
+	flush_work(&vswap_spare_work);
 	KUNIT_EXPECT_GE(test, atomic_read(&vswap_nr_clusters), clusters + 3);
 	memcpy(sorted, v, n * sizeof(*v));
 	sort(sorted, n, sizeof(*v), vswap_cmp, NULL);
@@ -129,6 +135,7 @@ static void vswap_test_clusters(struct kunit *test)
 	for (i = 0; i < n; i++)
 		KUNIT_EXPECT_EQ(test, vswap_count(v[i]), 0);
 	/* only the clusters CPUs still own for allocation may remain */
+	flush_work(&vswap_spare_work);
 	KUNIT_EXPECT_LE(test, atomic_read(&vswap_nr_clusters),
 			clusters + (int)num_possible_cpus());
 }
@@ -195,6 +202,7 @@ static void vswap_test_limit(struct kunit *test)
 	existing = kunit_kcalloc(test, BITS_TO_LONGS(saved + 1), sizeof(long),
 				 GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, existing);
+	flush_work(&vswap_spare_work);
 	xa_for_each(&vswap_clusters, id, entry)
 		__set_bit(id, existing);
 	limit = atomic_read(&vswap_nr_clusters) + 2;

@@ -97,10 +97,16 @@ unsigned long vswap_max_slots(void);
 unsigned long vswap_backend_slots(unsigned int tag);
 unsigned long vswap_metadata_bytes(void);
 
+/* What a freed virtual slot held, handed to vswap_release(). */
+struct vswap_held {
+	unsigned long vslot;
+	unsigned long backend;		/* its last backend word */
+	unsigned short memcg_id;
+};
+
 /* The swap layer over it (mm/vswap_io.c) */
-void vswap_forget(unsigned long vslot);
-void vswap_release(unsigned long vslot, unsigned long backend,
-		   unsigned short memcg_id);
+void vswap_forget(unsigned long vslot, unsigned int nr);
+void vswap_release(const struct vswap_held *held, unsigned int nr);
 swp_entry_t vswap_folio_alloc(struct folio *folio);
 void vswap_folio_set_backend(struct folio *folio, unsigned long word);
 void vswap_folio_reject(struct folio *folio);

@@ -64,27 +64,31 @@ static void vt_phys_return(unsigned long word)
 /* Stands in for mm/vswap_io.c: a freed slot's number is forgotten... */
 static unsigned long vt_forgets, vt_forgot_late;
 
-void vswap_forget(unsigned long vslot)
+void vswap_forget(unsigned long vslot, unsigned int nr)
 {
-	__atomic_add_fetch(&vt_forgets, 1, __ATOMIC_RELAXED);
-	/* Still unallocatable: its count word has not gone to zero yet. */
-	if (!vswap_read(vslot, count))
-		__atomic_add_fetch(&vt_forgot_late, 1, __ATOMIC_RELAXED);
+	for (; nr--; vslot++) {
+		__atomic_add_fetch(&vt_forgets, 1, __ATOMIC_RELAXED);
+		/* Still unallocatable: its count word has not gone to zero yet. */
+		if (!vswap_read(vslot, count))
+			__atomic_add_fetch(&vt_forgot_late, 1, __ATOMIC_RELAXED);
+	}
 }
 
 /* ...and what it held goes back. */
 static unsigned short vt_last_release_id;
 
-void vswap_release(unsigned long vslot, unsigned long backend,
-		   unsigned short memcg_id)
+void vswap_release(const struct vswap_held *held, unsigned int nr)
 {
-	__atomic_add_fetch(&vt_releases, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&vt_last_release_id, memcg_id, __ATOMIC_RELAXED);
-	if ((backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
-		vt_phys_return(backend);
+	for (; nr--; held++) {
+		__atomic_add_fetch(&vt_releases, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&vt_last_release_id, held->memcg_id,
+				 __ATOMIC_RELAXED);
+		if ((held->backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
+			vt_phys_return(held->backend);
+	}
 }
 
-#define NR_TESTS	26
+#define NR_TESTS	27
 static unsigned int nr_fail, nr_test;
 static const char *phase = "";		/* prefix of the results' names */
 
@@ -317,7 +321,7 @@ static void handoff_drain(void)
  */
 static void *reader(void *arg)
 {
-	unsigned long v = 0, w, span = 64UL * VSWAP_CLUSTER_SLOTS, n = 0;
+	unsigned long v = 0, w, span = 64UL * VSWAP_CLUSTER_SLOTS, n = 0, k = 0;
 
 	(void)arg;
 	vt_preempt_every = 2;
@@ -328,6 +332,8 @@ static void *reader(void *arg)
 		vswap_backend(w);
 		vswap_memcg_id(w);
 		vswap_cache_only(w, 1);
+		if (++k % 256 == 0)	/* a kworker making the spare, late */
+			vt_run_work();
 		v = (v + 97) % span;
 	}
 	return NULL;
@@ -376,6 +382,9 @@ static bool all_freed_after_teardown(void)
 	bool ok;
 
 	this_cpu_ptr(&vswap_pcp)->cluster = NULL;
+	/* the spare is one more OWNED cluster, and is made no more */
+	__atomic_store_n(&vswap_spare_work.pending, 0, __ATOMIC_RELAXED);
+	WRITE_ONCE(vswap_spare, NULL);
 	xa_for_each(&vswap_clusters, id, entry) {
 		c = entry;
 		if (c->state == VC_OWNED)
@@ -560,24 +569,40 @@ static bool alloc_fails_cleanly(int err)
 static void new_cluster_failures(void)
 {
 	unsigned int site, max = vswap_max_clusters;
-	unsigned long v, failed;
-	bool ok;
+	unsigned long v, v2 = 0, failed, spares = vt_events[VSWAP_SPARE];
+	bool ok, spare_ok;
 
 	/* This CPU's cluster is made full, and no cluster is partial. */
 	ok = !vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v) && list_empty(&vswap_partial);
+	/*
+	 * Taking a new cluster queued the work that makes the spare. With
+	 * every allocation failing, the next new cluster is the spare, and
+	 * the work is queued again; until it runs there is none.
+	 */
+	vt_run_work();
+	spare_ok = READ_ONCE(vswap_spare);
+	vt_fail_sites = (1u << VT_NR_ALLOC_SITES) - 1;
+	spare_ok &= !vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v2) &&
+		    vt_events[VSWAP_SPARE] == spares + 1 && !READ_ONCE(vswap_spare) &&
+		    vswap_spare_work.pending;
 	for (site = 0; site < VT_NR_ALLOC_SITES; site++) {
 		failed = vt_nr_failed[site];
 		vt_fail_sites = 1u << site;
 		ok &= alloc_fails_cleanly(-ENOMEM) && vt_nr_failed[site] == failed + 1;
 	}
 	vt_fail_sites = 0;
-	check(ok, "each allocation of a new cluster failing gives -ENOMEM; nothing kept");
+	check(ok, "each allocation of a new cluster failing, with no spare, gives -ENOMEM; nothing kept");
 	WRITE_ONCE(vswap_max_clusters, atomic_read(&vswap_nr_clusters));
 	ok = alloc_fails_cleanly(-ENOSPC);
 	WRITE_ONCE(vswap_max_clusters, max);
 	vswap_cache_put(v, VSWAP_CLUSTER_SLOTS);
+	if (v2)
+		vswap_cache_put(v2, VSWAP_CLUSTER_SLOTS);
 	check(ok && !vswap_slots_in_use(),
 	      "a full virtual space gives -ENOSPC; nothing kept");
+	spare_ok &= vt_run_work() && READ_ONCE(vswap_spare);
+	check(spare_ok,
+	      "a cluster reclaim cannot allocate is the spare; the work makes the next");
 }
 
 /* @rounds of fork, fault, reclaim and zap on every CPU, lookups alongside. */
@@ -726,8 +751,9 @@ int main(int argc, char **argv)
 	vt_fail_pct = 0;
 	failed = vt_nr_failed[VT_ALLOC_SLAB] + vt_nr_failed[VT_ALLOC_PAGES] +
 		 vt_nr_failed[VT_ALLOC_XA] - failed;
-	printf("# %s%lu allocations failed, %lu vswap_alloc() calls with them, %lu slots allocated\n",
-	       phase, failed, alloc_failures, vt_events[VSWAP_ALLOC]);
+	printf("# %s%lu allocations failed, %lu vswap_alloc() calls with them, %lu clusters from the spare, %lu slots allocated\n",
+	       phase, failed, alloc_failures, vt_events[VSWAP_SPARE],
+	       vt_events[VSWAP_ALLOC]);
 	if (fail_pct)
 		check(alloc_failures && !errors,
 		      "every failed vswap_alloc() returned -ENOMEM and set no slot");

@@ -92,7 +92,7 @@
 #define SELF_FAIL	"/proc/self/make-it-fail"
 #define VSWAP_SYSFS	"/sys/kernel/mm/vswap"
 /* swapoff reads this many slots at a time (mm/vswap_io.c) */
-#define VSWAP_UNUSE_BATCH	16
+#define VSWAP_UNUSE_BATCH	64
 
 /* /proc/pid/pagemap: Documentation/admin-guide/mm/pagemap.rst */
 #define PM_PRESENT	(1ULL << 63)

@@ -53,6 +53,8 @@ typedef unsigned int gfp_t;
 
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define xchg(p, v)		__atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
+#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
 
 extern unsigned long vt_warnings;
 #define WARN_ONCE(cond, ...)						\
@@ -225,6 +227,7 @@ static inline void vt_free(enum vt_alloc_site site, void *p)
 #define GFP_NOWAIT	1u
 #define GFP_KERNEL	2u
 #define __GFP_NOWARN	0u
+#define __GFP_NORETRY	0u
 #define __GFP_NOMEMALLOC	0u
 #define __GFP_ZERO	0u
 #define PAGE_SHIFT	12

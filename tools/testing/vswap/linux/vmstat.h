@@ -4,7 +4,9 @@
 #define VSWAP_TEST_VMSTAT_H
 #include "kernel.h"
 
-enum vm_event_item { VSWAP_ALLOC, VSWAP_ALLOC_FAIL, VSWAP_FREE, NR_VM_EVENT_ITEMS };
+enum vm_event_item {
+	VSWAP_ALLOC, VSWAP_ALLOC_FAIL, VSWAP_FREE, VSWAP_SPARE, NR_VM_EVENT_ITEMS
+};
 extern unsigned long vt_events[NR_VM_EVENT_ITEMS];
 #define count_vm_events(item, n) \
 	__atomic_add_fetch(&vt_events[item], (n), __ATOMIC_RELAXED)
