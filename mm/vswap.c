@@ -812,6 +812,53 @@ unsigned short vswap_memcg_id(unsigned long vslot)
 	return vswap_read(vslot, memcg_id);
 }
 
+/* What vswap_find_next() looks for. */
+enum vswap_find {
+	VSWAP_FIND_DEVICE,	/* a PHYS word on a given device */
+	VSWAP_FIND_CACHE_ONLY,	/* a slot held by the swap cache alone */
+};
+
+/*
+ * The next slot from *@vslot on, in the clusters in use, that is @what;
+ * its backend word in *@word. Lock-free, so only a snapshot.
+ */
+static bool vswap_find_next(enum vswap_find what, unsigned int type,
+			    unsigned long *vslot, unsigned long *word)
+{
+	unsigned long start = *vslot >> VSWAP_CLUSTER_SHIFT, id;
+	unsigned int off = *vslot & (VSWAP_CLUSTER_SLOTS - 1);
+	struct vswap_cluster *c;
+	struct vswap_desc *d;
+	unsigned long w;
+	bool found;
+
+	rcu_read_lock();
+	xa_for_each_start(&vswap_clusters, id, c, start) {
+		/* the start cluster may be gone: the next one from its top */
+		if (id != start)
+			off = 0;
+		for (; off < VSWAP_CLUSTER_SLOTS; off++) {
+			d = vswap_desc(c, off);
+			w = READ_ONCE(d->backend);
+			if (what == VSWAP_FIND_DEVICE)
+				found = (w & VSWAP_TAG_MASK) == VSWAP_PHYS &&
+					swp_type(vswap_word_slot(w)) == type;
+			else
+				found = READ_ONCE(d->count) == VSWAP_CACHE;
+			if (found) {
+				rcu_read_unlock();
+				*vslot = id << VSWAP_CLUSTER_SHIFT | off;
+				*word = w;
+				return true;
+			}
+		}
+		/* @c is not used again: the walk goes on by index */
+		cond_resched_rcu();
+	}
+	rcu_read_unlock();
+	return false;
+}
+
 /**
  * vswap_next_on_device - find the next slot whose data is on a swap device
  * @type: the device's swap type
@@ -826,31 +873,23 @@ unsigned short vswap_memcg_id(unsigned long vslot)
 bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
 			  unsigned long *word)
 {
-	unsigned long start = *vslot >> VSWAP_CLUSTER_SHIFT, id;
-	unsigned int off = *vslot & (VSWAP_CLUSTER_SLOTS - 1);
-	struct vswap_cluster *c;
-	unsigned long w;
+	return vswap_find_next(VSWAP_FIND_DEVICE, type, vslot, word);
+}
 
-	rcu_read_lock();
-	xa_for_each_start(&vswap_clusters, id, c, start) {
-		/* the start cluster may be gone: the next one from its top */
-		if (id != start)
-			off = 0;
-		for (; off < VSWAP_CLUSTER_SLOTS; off++) {
-			w = READ_ONCE(vswap_desc(c, off)->backend);
-			if ((w & VSWAP_TAG_MASK) == VSWAP_PHYS &&
-			    swp_type(vswap_word_slot(w)) == type) {
-				rcu_read_unlock();
-				*vslot = id << VSWAP_CLUSTER_SHIFT | off;
-				*word = w;
-				return true;
-			}
-		}
-		/* @c is not used again: the walk goes on by index */
-		cond_resched_rcu();
-	}
-	rcu_read_unlock();
-	return false;
+/**
+ * vswap_next_cache_only - find the next slot held by its swap cache alone
+ * @vslot: where to start; the slot found, on success
+ *
+ * Looks at the clusters in use only.
+ *
+ * Context: process context, may sleep; lock-free, so only a snapshot.
+ * Return: true if a slot was found.
+ */
+bool vswap_next_cache_only(unsigned long *vslot)
+{
+	unsigned long word;
+
+	return vswap_find_next(VSWAP_FIND_CACHE_ONLY, 0, vslot, &word);
 }
 
 /**

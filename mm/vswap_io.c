@@ -23,7 +23,8 @@
  *
  * Swapoff of a device reads each virtual slot it backs into the swap cache
  * and leaves FOLIO: no page table is walked, only the clusters of virtual
- * slots in use (vswap_unuse()).
+ * slots in use (vswap_unuse()); then it frees the swap-cache folios no one
+ * else holds.
  *
  * Locking: a slot's backend is read for IO and changed only by the holder of
  * its swap cache claim (VSWAP_CACHE), which for everything here means: with
@@ -454,6 +455,34 @@ static int vswap_unuse_batch(struct swap_info_struct *si,
 	return err ?: b->nr;
 }
 
+/*
+ * Take out of the swap cache the folios of slots nothing else holds, as
+ * 6.12's try_to_unuse() does for its device's: a folio whose last
+ * reference went while it was locked or under writeback is left there,
+ * charged, and once no swap is left reclaim no longer scans anon memory.
+ */
+static void vswap_unuse_orphans(void)
+{
+	unsigned long vslot = 0;
+	struct folio *folio;
+	swp_entry_t entry;
+
+	while (!signal_pending(current) && vswap_next_cache_only(&vslot)) {
+		entry = swp_entry(VSWAP_TYPE, vslot++);
+		folio = filemap_get_folio(swap_address_space(entry),
+					  swap_cache_index(entry));
+		if (IS_ERR(folio))
+			continue;
+		/* folio_free_swap() leaves a folio something refers to */
+		folio_lock(folio);
+		folio_wait_writeback(folio);
+		folio_free_swap(folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		cond_resched();
+	}
+}
+
 /**
  * vswap_unuse - empty a swap device that is being swapped off
  * @si: the device, no longer on the allocation lists
@@ -462,7 +491,8 @@ static int vswap_unuse_batch(struct swap_info_struct *si,
  * left there, dirty, as its only copy; reclaim may later store it in zswap
  * or on another device. Page tables keep their virtual entries. Reads go
  * out a batch at a time, under a plug, and the device slots read are freed
- * a run at a time.
+ * a run at a time. Then the swap cache is rid of folios that only it
+ * holds, whatever their backend.
  *
  * Context: process context, may sleep.
  * Return: 0 when @si has no slot in use; -EINTR on a signal; -ENOMEM when
@@ -496,6 +526,7 @@ int vswap_unuse(struct swap_info_struct *si)
 		if (READ_ONCE(si->inuse_pages))
 			schedule_timeout_interruptible(1);
 	}
+	vswap_unuse_orphans();
 out:
 	kfree(b);
 	return ret;

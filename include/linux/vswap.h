@@ -92,6 +92,7 @@ unsigned short vswap_memcg_id(unsigned long vslot);
 unsigned short vswap_set_memcg_id(unsigned long vslot, unsigned short id);
 bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
 			  unsigned long *word);
+bool vswap_next_cache_only(unsigned long *vslot);
 unsigned long vswap_slots_in_use(void);
 unsigned long vswap_max_slots(void);
 unsigned long vswap_backend_slots(unsigned int tag);

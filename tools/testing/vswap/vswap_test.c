@@ -517,9 +517,19 @@ static bool next_on_device_finds_each(void)
 	}
 	vslot = 0;
 	ok &= found == n && !vswap_next_on_device(3, &vslot, &word);
+	/* all slots of v[0] and v[2] have only their cache claim, but two */
+	vswap_dup(v[0]);
+	vswap_dup(v[2] + 5);
+	vslot = 0;
+	ok &= vswap_next_cache_only(&vslot) && vslot == v[0] + 1;
+	vslot = v[2] + 5;
+	ok &= vswap_next_cache_only(&vslot) && vslot == v[2] + 6;
+	vswap_put(v[0], 1);
+	vswap_put(v[2] + 5, 1);
 	vswap_cache_put(v[0], VSWAP_CLUSTER_SLOTS);
 	vswap_cache_put(v[2], VSWAP_CLUSTER_SLOTS);
-	return ok && !vswap_slots_in_use();
+	vslot = 0;
+	return ok && !vswap_slots_in_use() && !vswap_next_cache_only(&vslot);
 }
 
 /* A CPU that goes away gives up its cluster, freed as it is empty. */
@@ -728,7 +738,7 @@ int main(int argc, char **argv)
 	check(cluster_freed_after_grace_period(),
 	      "a cluster that dies is freed after a grace period, not before");
 	check(next_on_device_finds_each(),
-	      "the slots on a device are found in order, across clusters in use only");
+	      "the slots on a device, or held by the swap cache alone, are found in order, across clusters in use only");
 	check(offline_cpu_gives_up_cluster(),
 	      "a CPU gone offline gives up its cluster");
 	check(put_tells_cache_only(),
