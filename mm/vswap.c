@@ -10,11 +10,12 @@
  * id of the memcg that owns it. A slot is free exactly when its count word
  * is zero.
  *
- * Slots live in clusters of VSWAP_CLUSTER_SLOTS, allocated when a first slot
- * is needed (or ahead, as the spare) and freed when the last one goes,
- * found by cluster number in the xarray vswap_clusters. Each CPU allocates from a cluster it owns, so the
- * swap-out path takes no global lock; a CPU that cannot fit a request in its
- * cluster hands it back and takes a partially used one, or a new one.
+ * Slots live in clusters of VSWAP_CLUSTER_SLOTS, allocated when a first
+ * slot is needed (or ahead, as the spare) and freed when the last one
+ * goes, found by cluster number in the xarray vswap_clusters. Each CPU
+ * allocates from a cluster it owns, so the swap-out path takes no global
+ * lock; a CPU that cannot fit a request in its cluster hands it back and
+ * takes a partially used one, or a new one.
  *
  * Cluster states: OWNED (a CPU's current cluster, or the spare made ahead
  * for when reclaim cannot allocate one; an offline CPU gives its cluster
@@ -151,8 +152,11 @@ static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
  * The spare: a cluster made ahead, outside reclaim, by a work item
  * (GFP_KERNEL, giving up rather than retrying or OOM-killing), for when
  * reclaim cannot allocate one. It is in the xarray with its id, empty, in
- * state OWNED with no owner: nothing else touches an OWNED cluster. Taking
- * it queues the work to make the next one, while the space has room.
+ * state OWNED with no owner: nothing else touches an OWNED cluster. The
+ * work is queued whenever a CPU takes a cluster that is not partial and
+ * there is no spare, while the space has room; so the first spare is made
+ * with the first cluster, and none is made at the limit or when its own
+ * allocation fails, until the next try.
  */
 static struct vswap_cluster *vswap_spare;
 static void vswap_spare_refill(struct work_struct *work);
@@ -820,7 +824,8 @@ enum vswap_find {
 
 /*
  * The next slot from *@vslot on, in the clusters in use, that is @what;
- * its backend word in *@word. Lock-free, so only a snapshot.
+ * for VSWAP_FIND_DEVICE its backend word in *@word. Lock-free, so only a
+ * snapshot.
  */
 static bool vswap_find_next(enum vswap_find what, unsigned int type,
 			    unsigned long *vslot, unsigned long *word)
@@ -839,12 +844,14 @@ static bool vswap_find_next(enum vswap_find what, unsigned int type,
 			off = 0;
 		for (; off < VSWAP_CLUSTER_SLOTS; off++) {
 			d = vswap_desc(c, off);
-			w = READ_ONCE(d->backend);
-			if (what == VSWAP_FIND_DEVICE)
+			w = 0;
+			if (what == VSWAP_FIND_DEVICE) {
+				w = READ_ONCE(d->backend);
 				found = (w & VSWAP_TAG_MASK) == VSWAP_PHYS &&
 					swp_type(vswap_word_slot(w)) == type;
-			else
+			} else {
 				found = READ_ONCE(d->count) == VSWAP_CACHE;
+			}
 			if (found) {
 				rcu_read_unlock();
 				*vslot = id << VSWAP_CLUSTER_SHIFT | off;

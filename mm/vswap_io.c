@@ -23,8 +23,8 @@
  *
  * Swapoff of a device reads each virtual slot it backs into the swap cache
  * and leaves FOLIO: no page table is walked, only the clusters of virtual
- * slots in use (vswap_unuse()); then it frees the swap-cache folios no one
- * else holds.
+ * slots in use (vswap_unuse()); then it frees the orphans in the swap
+ * cache: unmapped folios of slots only the cache holds.
  *
  * Locking: a slot's backend is read for IO and changed only by the holder of
  * its swap cache claim (VSWAP_CACHE), which for everything here means: with
@@ -399,7 +399,8 @@ static int vswap_unuse_finish(struct vswap_unuse_batch *b, unsigned int i)
 		if (folio_test_uptodate(folio)) {
 			/* The folio is the only copy from now on. */
 			folio_mark_dirty(folio);
-			vswap_set_backend(vslot, VSWAP_FOLIO);
+			WARN_ON_ONCE(vswap_set_backend(vslot, VSWAP_FOLIO) !=
+				     word);
 			mem_cgroup_uncharge_swap_id(vswap_memcg_id(vslot), 1);
 			b->free[b->nr_free++] = vswap_word_slot(word);
 		} else {
@@ -456,10 +457,14 @@ static int vswap_unuse_batch(struct swap_info_struct *si,
 }
 
 /*
- * Take out of the swap cache the folios of slots nothing else holds, as
- * 6.12's try_to_unuse() does for its device's: a folio whose last
- * reference went while it was locked or under writeback is left there,
- * charged, and once no swap is left reclaim no longer scans anon memory.
+ * Free the orphans in the swap cache: unmapped folios of slots nothing but
+ * the swap cache holds, left there when the last reference went while the
+ * folio was locked or under writeback. Charged, they would pin their memcg,
+ * and once no swap is left reclaim no longer scans anon memory. (6.12's
+ * try_to_unuse() frees its device's folios of slots the swap cache alone
+ * holds.) Mapped folios keep their slot and its clean copy; so does a folio
+ * being swapped out, which is mapped until reclaim unmaps it. Stops at a
+ * signal, leaving the rest.
  */
 static void vswap_unuse_orphans(void)
 {
@@ -473,11 +478,14 @@ static void vswap_unuse_orphans(void)
 					  swap_cache_index(entry));
 		if (IS_ERR(folio))
 			continue;
-		/* folio_free_swap() leaves a folio something refers to */
-		folio_lock(folio);
-		folio_wait_writeback(folio);
-		folio_free_swap(folio);
-		folio_unlock(folio);
+		if (!folio_mapped(folio)) {
+			folio_lock(folio);
+			folio_wait_writeback(folio);
+			/* and only if nothing refers to its slot */
+			if (!folio_mapped(folio))
+				folio_free_swap(folio);
+			folio_unlock(folio);
+		}
 		folio_put(folio);
 		cond_resched();
 	}
@@ -491,13 +499,14 @@ static void vswap_unuse_orphans(void)
  * left there, dirty, as its only copy; reclaim may later store it in zswap
  * or on another device. Page tables keep their virtual entries. Reads go
  * out a batch at a time, under a plug, and the device slots read are freed
- * a run at a time. Then the swap cache is rid of folios that only it
- * holds, whatever their backend.
+ * a run at a time. Then the orphans in the swap cache, unmapped folios of
+ * slots only the cache holds, whatever their backend, are freed.
  *
  * Context: process context, may sleep.
- * Return: 0 when @si has no slot in use; -EINTR on a signal; -ENOMEM when
- * no folio can be had for a slot (or no memory for the batch); -EIO when a
- * slot cannot be read. On an
+ * Return: 0 when @si has no slot in use (a signal while the orphans are
+ * freed leaves the rest); -EINTR on a signal before; -ENOMEM when no folio
+ * can be had for a slot (or no memory for the batch); -EIO when a slot
+ * cannot be read. On an
  * error the data not yet read stays on @si, and swapoff fails rather than
  * lose it.
  */

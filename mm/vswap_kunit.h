@@ -3,7 +3,8 @@
  * KUnit tests for the virtual swap slot table. Included at the end of
  * mm/vswap.c, so that they can check its internal state (cluster count,
  * limit). Nothing else uses the table while they run at boot but the work
- * that makes the spare cluster: the tests that count clusters wait for it.
+ * that makes the spare cluster, which a test's own allocations may queue:
+ * the tests that count clusters wait for it before they count.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
