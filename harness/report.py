@@ -19,15 +19,14 @@ HIGHER_IS_BETTER = {'throughput_mbs': True, 'bogo_ops_s': True,
                     'vswap_bytes_per_page': None, 'munmap_ms': False,
                     'exit_ms': False, 'swapped_mib': None,
                     'swapped_pages': None, 'meta_bytes_per_page': False,
-                    'meta_slab_bpp': None, 'swapcached_mib': None,
-                    'device_bytes_per_slot': False}
+                    'meta_slab_bpp': None, 'swapcached_mib': None}
 UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'wall_s': 's', 'swapoff_s': 's', 'bytes_per_page': 'B',
          'stored_pages': 'pages', 'completed': 'runs', 'device_kb': 'KiB',
          'vswap_bytes_per_page': 'B', 'munmap_ms': 'ms', 'exit_ms': 'ms',
          'swapped_mib': 'MiB', 'swapped_pages': 'pages',
          'meta_bytes_per_page': 'B', 'meta_slab_bpp': 'B',
-         'swapcached_mib': 'MiB', 'device_bytes_per_slot': 'B'}
+         'swapcached_mib': 'MiB'}
 
 
 def collect(logs, rounds):

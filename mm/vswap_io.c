@@ -64,12 +64,17 @@ void vswap_forget(unsigned long vslot, unsigned int nr)
 		arch_swap_invalidate_page(VSWAP_TYPE, vslot + i);
 }
 
-/* Free @nr contiguous device slots charged to the memcg with id @memcg_id. */
+/*
+ * Free @nr contiguous device slots charged to the memcg with id @memcg_id.
+ * Each is held by its virtual slot alone and, under virtual swap, has no
+ * swap cache: free_swap_and_cache_nr() frees them as 6.12 frees a zapped
+ * range, under one device lock for a run within a device cluster.
+ */
 static void vswap_free_device_slots(swp_entry_t slot, unsigned int nr,
 				    unsigned short memcg_id)
 {
 	mem_cgroup_uncharge_swap_id(memcg_id, nr);
-	swap_free_device_slots(slot, nr);
+	free_swap_and_cache_nr(slot, nr);
 }
 
 /* Is @b the device slot @n slots after @a, on the same device? */
@@ -421,7 +426,7 @@ static void vswap_unuse_free(struct vswap_unuse_batch *b)
 		for (n = 1; i + n < b->nr_free &&
 		     vswap_slot_nth(b->free[i], b->free[i + n], n); n++)
 			;
-		swap_free_device_slots(b->free[i], n);
+		free_swap_and_cache_nr(b->free[i], n);
 	}
 }
 
@@ -506,9 +511,8 @@ static void vswap_unuse_orphans(void)
  * Return: 0 when @si has no slot in use (a signal while the orphans are
  * freed leaves the rest); -EINTR on a signal before; -ENOMEM when no folio
  * can be had for a slot (or no memory for the batch); -EIO when a slot
- * cannot be read. On an
- * error the data not yet read stays on @si, and swapoff fails rather than
- * lose it.
+ * cannot be read. On an error the data not yet read stays on @si, and
+ * swapoff fails rather than lose it.
  */
 int vswap_unuse(struct swap_info_struct *si)
 {
