@@ -23,7 +23,8 @@
  * list), DEAD (empty and unlinked, freed after an RCU grace period).
  *
  * Locking:
- *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> xa_lock
+ *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> swap cache i_pages
+ *	(vswap_clusters' own xa_lock: at most under vswap_pcp.lock)
  *
  *   vswap_cluster.lock guards the descriptors of that cluster and its
  *	nr_used. A cluster whose lock is held and that is not DEAD cannot be
@@ -33,8 +34,9 @@
  *	A path that holds a cluster lock and must move the cluster between
  *	lists drops it, then takes vswap_lock and the cluster lock again and
  *	rechecks, under rcu_read_lock() so that the cluster stays allocated.
- *   Lock-free readers (vswap_count(), vswap_backend(), vswap_memcg_id())
- *	run under RCU and see either a live descriptor or none (a free slot);
+ *   Lock-free readers (vswap_count(), vswap_swapped(), vswap_cache_claimed(),
+ *	vswap_cache_only_snapshot(), vswap_backend(), vswap_memcg_id()) run
+ *	under RCU and see either a live descriptor or none (a free slot);
  *	a DEAD cluster's descriptors are all zero.
  *
  * Lifetime rule for backends: the backend word of a slot is changed only by
@@ -142,7 +144,8 @@ static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
  * (__GFP_HIGH) but may, like zswap's own allocations, use those of a
  * reclaiming task (PF_MEMALLOC): the 8 KiB of a new cluster let 512 pages
  * be swapped out, where refusing them stalls reclaim exactly when memory is
- * shortest. Elsewhere (MADV_PAGEOUT) a cluster comes from free memory.
+ * shortest. MADV_PAGEOUT reclaims with PF_MEMALLOC set too
+ * (reclaim_pages()), so the same holds there.
  * When that allocation fails, the spare cluster is taken; with none, the
  * page stays resident.
  */
@@ -553,7 +556,8 @@ static bool vswap_drop_range(unsigned long vslot, unsigned int nr,
  *
  * Context: process context, may hold spinlocks (the page table lock); not
  * from interrupts: the cluster lock is not IRQ-safe.
- * Return: 0; -ENOENT if the slot is free.
+ * Return: 0; -ENOENT if the slot is free; -EOVERFLOW, with a warning, at
+ * VSWAP_COUNT_MAX references (2^31 - 1: more mappings than a system has).
  */
 int vswap_dup(unsigned long vslot)
 {
@@ -604,7 +608,7 @@ bool vswap_put(unsigned long vslot, unsigned int nr)
  * Context: process context, may hold spinlocks (the page table lock); not
  * from interrupts: the cluster lock is not IRQ-safe.
  * Return: 0; -EEXIST if one of them is already claimed; -ENOENT if one of
- * them is free.
+ * them is free; -EINVAL, with a warning, if they cross a cluster.
  */
 int vswap_cache_get(unsigned long vslot, unsigned int nr)
 {
@@ -764,6 +768,28 @@ unsigned short vswap_set_memcg_id(unsigned long vslot, unsigned short id)
 unsigned int vswap_count(unsigned long vslot)
 {
 	return vswap_read(vslot, count) & ~VSWAP_CACHE;
+}
+
+/**
+ * vswap_swapped - has any of @nr slots a reference besides the swap cache?
+ * @vslot: the first slot; all @nr are in one cluster
+ * @nr: number of slots
+ *
+ * Context: any context; lock-free, so only a snapshot.
+ * Return: true if some count word holds more than VSWAP_CACHE.
+ */
+bool vswap_swapped(unsigned long vslot, unsigned int nr)
+{
+	struct vswap_cluster *c;
+	unsigned int i;
+	bool ret = false;
+
+	rcu_read_lock();
+	c = xa_load(&vswap_clusters, vslot >> VSWAP_CLUSTER_SHIFT);
+	for (i = 0; c && i < nr && !ret; i++)
+		ret = READ_ONCE(vswap_desc(c, vslot + i)->count) & ~VSWAP_CACHE;
+	rcu_read_unlock();
+	return ret;
 }
 
 /**

@@ -39,6 +39,7 @@
 #include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/sysfs.h>
 #include <linux/swap.h>
 #include <linux/swap_slots.h>
@@ -347,53 +348,65 @@ bool vswap_can_store(void)
 
 struct vswap_unuse_batch {
 	unsigned int nr;
-	unsigned long vslot[VSWAP_UNUSE_BATCH];
-	unsigned long word[VSWAP_UNUSE_BATCH];
-	struct folio *folio[VSWAP_UNUSE_BATCH];
+	struct vswap_unuse_slot {
+		unsigned long word;
+		unsigned long vslot;
+		struct folio *folio;	/* NULL: nothing to wait for */
+	} slot[VSWAP_UNUSE_BATCH];
 	/* device slots given up, freed after the batch */
 	unsigned int nr_free;
 	swp_entry_t free[VSWAP_UNUSE_BATCH];
 };
 
+/* By device offset: one device, so by backend word. */
+static int vswap_unuse_cmp(const void *a, const void *b)
+{
+	const struct vswap_unuse_slot *x = a, *y = b;
+
+	return x->word < y->word ? -1 : x->word > y->word;
+}
+
 /*
- * Start reading a virtual slot's data (backend @word) into the swap cache.
+ * Start reading a virtual slot's data into the swap cache.
  * Return: 0, or -ENOMEM if no folio could be had for a slot whose data is
  * still there (as unuse_pte_range() does).
  */
-static int vswap_unuse_start(struct vswap_unuse_batch *b, unsigned long vslot,
-			     unsigned long word, struct swap_iocb **splug)
+static int vswap_unuse_start(struct vswap_unuse_slot *u,
+			     struct swap_iocb **splug)
 {
-	struct folio *folio;
 	bool allocated;
 
-	folio = __read_swap_cache_async(swp_entry(VSWAP_TYPE, vslot),
-					GFP_HIGHUSER_MOVABLE,
-					get_task_policy(current),
-					NO_INTERLEAVE_INDEX, &allocated, false);
+	u->folio = __read_swap_cache_async(swp_entry(VSWAP_TYPE, u->vslot),
+					   GFP_HIGHUSER_MOVABLE,
+					   get_task_policy(current),
+					   NO_INTERLEAVE_INDEX, &allocated,
+					   false);
 	/*
 	 * NULL: the slot was freed (its backend word is gone), or no folio
 	 * could be allocated or charged. (The swap slot cache, whose slots
 	 * __read_swap_cache_async() would also skip, is off during swapoff.)
 	 */
-	if (!folio)
-		return vswap_backend(vslot) == word ? -ENOMEM : 0;
+	if (!u->folio)
+		return vswap_backend(u->vslot) == u->word ? -ENOMEM : 0;
 	if (allocated)
-		swap_read_folio(folio, splug);
-	b->vslot[b->nr] = vslot;
-	b->word[b->nr] = word;
-	b->folio[b->nr++] = folio;
+		swap_read_folio(u->folio, splug);
 	return 0;
 }
 
 /*
- * Wait for the @i-th read vswap_unuse_start() began; the folio is the copy
- * now. Its device slot is uncharged here, while the locked folio keeps the
- * virtual slot and its memcg id, and freed with the batch.
+ * Wait for a read vswap_unuse_start() began; the folio is the copy now.
+ * Its device slot is uncharged here, while the locked folio keeps the
+ * virtual slot and its memcg id, and freed with the batch @b. A folio
+ * whose read failed leaves the swap cache, so that the next swapoff, or
+ * fault, reads the slot again (a slot only the cache held is freed); as
+ * in zswap writeback and shmem, it leaves no shadow, so that read is not
+ * seen as a refault.
  */
-static int vswap_unuse_finish(struct vswap_unuse_batch *b, unsigned int i)
+static int vswap_unuse_finish(struct vswap_unuse_batch *b,
+			      struct vswap_unuse_slot *u)
 {
-	struct folio *folio = b->folio[i];
-	unsigned long vslot = b->vslot[i], word = b->word[i];
+	struct folio *folio = u->folio;
+	unsigned long vslot = u->vslot, word = u->word;
 	int err = 0;
 
 	folio_lock(folio);
@@ -409,6 +422,8 @@ static int vswap_unuse_finish(struct vswap_unuse_batch *b, unsigned int i)
 			mem_cgroup_uncharge_swap_id(vswap_memcg_id(vslot), 1);
 			b->free[b->nr_free++] = vswap_word_slot(word);
 		} else {
+			/* Not uptodate, so mapped by no one. */
+			delete_from_swap_cache(folio);
 			err = -EIO;
 		}
 	}
@@ -431,13 +446,16 @@ static void vswap_unuse_free(struct vswap_unuse_batch *b)
 }
 
 /*
- * Read the next batch of @si's slots from @vslot on, then settle them.
- * Return: the number of slots read, or an error.
+ * Read the next batch of @si's slots from @vslot on, in device order, so
+ * that reads of neighbouring device slots merge under the plug; then
+ * settle them.
+ * Return: the number of slots found on @si (0: none left), or an error.
  */
 static int vswap_unuse_batch(struct swap_info_struct *si,
 			     struct vswap_unuse_batch *b, unsigned long *vslot)
 {
 	struct swap_iocb *splug = NULL;
+	struct vswap_unuse_slot *u;
 	struct blk_plug plug;
 	unsigned long word;
 	unsigned int i;
@@ -445,16 +463,23 @@ static int vswap_unuse_batch(struct swap_info_struct *si,
 
 	b->nr = 0;
 	b->nr_free = 0;
-	blk_start_plug(&plug);
-	while (b->nr < VSWAP_UNUSE_BATCH && !err &&
+	while (b->nr < VSWAP_UNUSE_BATCH &&
 	       vswap_next_on_device(si->type, vslot, &word)) {
-		err = vswap_unuse_start(b, *vslot, word, &splug);
-		(*vslot)++;
+		u = &b->slot[b->nr++];
+		u->vslot = (*vslot)++;
+		u->word = word;
+		u->folio = NULL;
 	}
+	sort(b->slot, b->nr, sizeof(b->slot[0]), vswap_unuse_cmp, NULL);
+	blk_start_plug(&plug);
+	for (i = 0; i < b->nr && !err; i++)
+		err = vswap_unuse_start(&b->slot[i], &splug);
 	swap_read_unplug(splug);
 	blk_finish_plug(&plug);
 	for (i = 0; i < b->nr; i++) {
-		ret = vswap_unuse_finish(b, i);
+		if (!b->slot[i].folio)
+			continue;
+		ret = vswap_unuse_finish(b, &b->slot[i]);
 		err = err ?: ret;
 	}
 	vswap_unuse_free(b);

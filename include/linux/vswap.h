@@ -32,40 +32,6 @@ enum vswap_backend {
 	VSWAP_TAG_MASK = 7,
 };
 
-#define VSWAP_PHYS_TYPE_SHIFT	3
-#define VSWAP_PHYS_OFF_SHIFT	(VSWAP_PHYS_TYPE_SHIFT + MAX_SWAPFILES_SHIFT)
-
-static inline unsigned long vswap_phys_word(swp_entry_t slot)
-{
-	return swp_offset(slot) << VSWAP_PHYS_OFF_SHIFT |
-	       (unsigned long)swp_type(slot) << VSWAP_PHYS_TYPE_SHIFT |
-	       VSWAP_PHYS;
-}
-
-static inline swp_entry_t vswap_word_slot(unsigned long word)
-{
-	if ((word & VSWAP_TAG_MASK) != VSWAP_PHYS)
-		return (swp_entry_t){ 0 };
-	return swp_entry((word >> VSWAP_PHYS_TYPE_SHIFT) &
-			 ((1UL << MAX_SWAPFILES_SHIFT) - 1),
-			 word >> VSWAP_PHYS_OFF_SHIFT);
-}
-
-struct zswap_entry;
-
-/* zswap entries are aligned beyond the tag bits (mm/zswap.c checks). */
-static inline unsigned long vswap_zswap_word(struct zswap_entry *entry)
-{
-	return (unsigned long)entry | VSWAP_ZSWAP;
-}
-
-static inline struct zswap_entry *vswap_word_zswap(unsigned long word)
-{
-	if ((word & VSWAP_TAG_MASK) != VSWAP_ZSWAP)
-		return NULL;
-	return (struct zswap_entry *)(word & ~(unsigned long)VSWAP_TAG_MASK);
-}
-
 struct folio;
 struct swap_info_struct;
 
@@ -78,6 +44,10 @@ struct swap_info_struct;
 void vswap_table_init(void);
 int vswap_alloc(unsigned int order, unsigned short memcg_id,
 		unsigned long *vslot);
+/*
+ * The swap counts of virtual entries, in place of a swap_map: for
+ * swapfile.c's count functions and swap_cache_claimed() (mm/swap.h).
+ */
 int vswap_dup(unsigned long vslot);
 bool vswap_put(unsigned long vslot, unsigned int nr);
 int vswap_cache_get(unsigned long vslot, unsigned int nr);
@@ -86,6 +56,8 @@ bool vswap_cache_only(unsigned long vslot, unsigned int nr);
 bool vswap_cache_claimed(unsigned long vslot);
 bool vswap_cache_only_snapshot(unsigned long vslot);
 unsigned int vswap_count(unsigned long vslot);
+bool vswap_swapped(unsigned long vslot, unsigned int nr);
+/* The record of a slot */
 unsigned long vswap_backend(unsigned long vslot);
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word);
 unsigned short vswap_memcg_id(unsigned long vslot);
@@ -119,6 +91,40 @@ int vswap_unuse(struct swap_info_struct *si);
 #ifdef CONFIG_VIRTUAL_SWAP
 /* The swap type of every virtual entry; devices get the types above it. */
 #define VSWAP_TYPE		0
+
+#define VSWAP_PHYS_TYPE_SHIFT	3
+#define VSWAP_PHYS_OFF_SHIFT	(VSWAP_PHYS_TYPE_SHIFT + MAX_SWAPFILES_SHIFT)
+
+static inline unsigned long vswap_phys_word(swp_entry_t slot)
+{
+	return swp_offset(slot) << VSWAP_PHYS_OFF_SHIFT |
+	       (unsigned long)swp_type(slot) << VSWAP_PHYS_TYPE_SHIFT |
+	       VSWAP_PHYS;
+}
+
+static inline swp_entry_t vswap_word_slot(unsigned long word)
+{
+	if ((word & VSWAP_TAG_MASK) != VSWAP_PHYS)
+		return (swp_entry_t){ 0 };
+	return swp_entry((word >> VSWAP_PHYS_TYPE_SHIFT) &
+			 ((1UL << MAX_SWAPFILES_SHIFT) - 1),
+			 word >> VSWAP_PHYS_OFF_SHIFT);
+}
+
+struct zswap_entry;
+
+/* zswap entries are aligned beyond the tag bits (mm/zswap.c checks). */
+static inline unsigned long vswap_zswap_word(struct zswap_entry *entry)
+{
+	return (unsigned long)entry | VSWAP_ZSWAP;
+}
+
+static inline struct zswap_entry *vswap_word_zswap(unsigned long word)
+{
+	if ((word & VSWAP_TAG_MASK) != VSWAP_ZSWAP)
+		return NULL;
+	return (struct zswap_entry *)(word & ~(unsigned long)VSWAP_TAG_MASK);
+}
 
 static inline bool is_vswap_entry(swp_entry_t entry)
 {

@@ -240,7 +240,8 @@ static void *writer(void *arg)
 		} else if (live[k] && xorshift(&rnd) % 2) {
 			/* swap-in and out again through the cache */
 			if (vswap_cache_get(v, 1U << order[k]) ||
-			    vswap_count(v) != refs[k])
+			    vswap_count(v) != refs[k] ||
+			    !vswap_swapped(v, 1U << order[k]))
 				error("count or claim not as left", v);
 			switch (xorshift(&rnd) % 3) {
 			case 0:
@@ -329,6 +330,7 @@ static void *reader(void *arg)
 		w = __atomic_load_n(&vt_dying, __ATOMIC_RELAXED);
 		w = w && n++ % 2 ? w - 1 + (n * 37) % VSWAP_CLUSTER_SLOTS : v;
 		vswap_count(w);
+		vswap_swapped(w, 1);
 		vswap_backend(w);
 		vswap_memcg_id(w);
 		vswap_cache_only(w, 1);

@@ -19,6 +19,12 @@
  * their new device slots are charged to the memcg the pages belong to (the
  * removed cgroup, which its parent's memory.swap.current includes), not to
  * the task that ran the writeback, in a cgroup of its own.
+ * swap_max (virtual swap only: without it memory.swap.max bounds zswap as
+ * well, so a cgroup cannot hold more in zswap than the limit): the cgroup
+ * holds 32 times its memory.swap.max in zswap; the shrinker writes back
+ * until its device slots reach the limit, and then stops trying: each try
+ * would fail to charge a slot (zswap's reject_reclaim_fail, and a
+ * memory.swap.events max).
  *
  * The first three disable the shrinker so that only the path under test writes
  * back.  All need zswap enabled in front of a swap device or file, and all
@@ -481,6 +487,104 @@ restore:
 	return ret;
 }
 
+#define SWAP_MAX_MORE	4	/* memory.reclaim writes after the limit */
+
+/* memory.swap.max of swap_max: 1/32 of the working set */
+static size_t swap_max_bytes(const struct tcase *tc)
+{
+	return case_size(tc) / 32;
+}
+
+/* swap_max: runs in the case's cgroup, memory.swap.max swap_max_bytes(). */
+static int swap_max_child(void *tc)
+{
+	size_t size = case_size(tc), limit = swap_max_bytes(tc);
+	uint64_t cur = 0, max0 = 0, max1 = 0, max2 = 0;
+	unsigned long long fail1, fail2;
+	struct vmstat start, now, end;
+	char val[32], *buf;
+	bool ok = true;
+	int i, err;
+
+	buf = map_anon(size, 0);
+	if (!buf)
+		return KSFT_FAIL;
+	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
+	if (!pageout_enough("child", buf, size))
+		return KSFT_FAIL;
+	vmstat_read(&start);
+	cg_read_key(cg, "memory.swap.events", "max", &max0);
+	snprintf(val, sizeof(val), "%zu", size);
+	/* the shrinker writes back until the device slots reach the limit */
+	for (i = 1; i <= 2 * MAX_RECLAIMS; i++) {
+		err = cg_write(cg, "memory.reclaim", "%s", val);
+		if (err && err != -EAGAIN)
+			return KSFT_FAIL;
+		cg_read(cg, "memory.swap.current", &cur);
+		if (cur >= limit)
+			break;
+	}
+	vmstat_read(&now);
+	cg_read_key(cg, "memory.swap.events", "max", &max1);
+	fail1 = zswap_debug("reject_reclaim_fail");
+	ksft_print_msg("child: %d memory.reclaim writes: zswpwb +%llu, memory.swap.current %llu of %zu KiB, swap.events max +%llu\n",
+		       i, delta(&start, &now, VM_ZSWPWB),
+		       (unsigned long long)cur / 1024, limit / 1024,
+		       (unsigned long long)(max1 - max0));
+	if (cur < limit) {
+		ksft_print_msg("child: want the shrinker to fill memory.swap.max with written-back pages\n");
+		ok = false;
+	}
+	/* at the limit: no writeback to try, so none to fail */
+	for (i = 0; i < SWAP_MAX_MORE; i++) {
+		err = cg_write(cg, "memory.reclaim", "%s", val);
+		if (err && err != -EAGAIN)
+			return KSFT_FAIL;
+	}
+	vmstat_read(&end);
+	cg_read_key(cg, "memory.swap.events", "max", &max2);
+	fail2 = zswap_debug("reject_reclaim_fail");
+	ksft_print_msg("child: %d more memory.reclaim writes at the limit: zswpwb +%llu, reject_reclaim_fail +%llu, swap.events max +%llu\n",
+		       SWAP_MAX_MORE, delta(&now, &end, VM_ZSWPWB),
+		       fail2 - fail1, (unsigned long long)(max2 - max1));
+	if (fail2 != fail1) {
+		ksft_print_msg("child: want no failed writeback: the shrinker kept trying past the limit\n");
+		ok = false;
+	}
+	if (swapcache_drop("child", buf, size) < 0)
+		return KSFT_FAIL;
+	ok &= verify("child", buf, size, PAT_COMPRESSIBLE, opt.seed);
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
+static int test_swap_max(const struct tcase *tc)
+{
+	struct saved_setting s = { 0 };
+	int ret = KSFT_FAIL;
+	pid_t pid;
+
+	if (!zswap_enabled())
+		return skip_case("zswap is not enabled");
+	if (!swaps_find(NULL, NULL))
+		return skip_case("no swap area in /proc/swaps");
+	if (!vswap_enabled())
+		return skip_case("without virtual swap memory.swap.max bounds zswap too");
+	if (setting_set(&s, ZSWAP_PARAM "shrinker_enabled", "Y"))
+		return KSFT_FAIL;
+	if (cg_create(cg, sizeof(cg), tc->name))
+		goto restore;
+	if (cg_write(cg, "memory.swap.max", "%zu", swap_max_bytes(tc)))
+		goto destroy;
+	pid = run_child(cg, swap_max_child, (void *)tc);
+	ret = child_result(tc->name, wait_child(pid, NULL, NULL, NULL));
+	cg_print_stats(tc->name, cg);
+destroy:
+	cg_destroy(cg);
+restore:
+	setting_restore(&s);
+	return ret;
+}
+
 static int run_case(const struct tcase *tc)
 {
 	unsigned long long hit0, hit, fail0, wb, out;
@@ -576,6 +680,7 @@ static const struct tcase cases[] = {
 	{ "load_during_writeback", race_child, 64, 40, 2, NULL, "N", true, NULL },
 	{ "shrinker", shrinker_child, 64, 0, 0, NULL, "Y", false, NULL },
 	{ "offline_memcg", NULL, 32, 0, 0, NULL, "Y", false, test_offline_memcg },
+	{ "swap_max", NULL, 32, 0, 0, NULL, "Y", false, test_swap_max },
 };
 
 static const char *case_name(unsigned int i)
@@ -594,9 +699,9 @@ static void usage(FILE *f)
 		"Usage: zswap_writeback [options]\n"
 		"Make zswap write back to the swap device, verify the data.\n"
 		"Cases: pool_limit memcg_zswap_max load_during_writeback shrinker\n"
-		"       offline_memcg\n"
+		"       offline_memcg swap_max\n"
 		COMMON_USAGE
-		"                    (default 96, 96, 64, 64, 32; limits scale with it;\n"
+		"                    (default 96, 96, 64, 64, 32, 32; limits scale with it;\n"
 		"                    --pattern applies to shrinker only)\n"
 		"  --rounds N        load_during_writeback rounds (4)\n"
 		"  --only NAME       run only case NAME\n");
