@@ -4,12 +4,14 @@
  * "BENCH <workload> <metric> <value>"; any page that comes back wrong makes
  * the command exit non-zero, so a benchmark never times a broken kernel.
  *
- * swapbench usemem NAME NPROC MIB
+ * swapbench usemem NAME NPROC MIB [RATIO]
  *	A usemem-style load: NPROC processes each map MIB of anonymous memory,
  *	write every page, then read every page back and check it, so the run
  *	pays for a swap-out and a swap-in of whatever did not fit (the caller
- *	puts it in a memory cgroup below its working set). Reports
- *	throughput_mbs (MiB written and read per wall second), sys_s, wall_s.
+ *	puts it in a memory cgroup below its working set, or runs it in a
+ *	guest with less RAM than that). RATIO: pages that compress about
+ *	RATIO:1 (default: far better). Reports throughput_mbs (MiB written and
+ *	read per wall second), sys_s, wall_s.
  * swapbench hold MIB READYFILE [NPROC]
  *	NPROC processes (default 1) each map and write MIB / NPROC, page it
  *	all out with MADV_PAGEOUT; READYFILE is created once all have, and
@@ -42,13 +44,37 @@
 #define MADV_PAGEOUT 21
 #endif
 
-/* Compressible, but unique to each page: a few words from the address. */
+/*
+ * Words of a page that are incompressible (usemem's RATIO): PAGE / 8 /
+ * RATIO of them, the rest repeat one word, so that the page compresses to
+ * about 1/RATIO. 0: a few words from the address, the rest repeated (the
+ * default: compresses far better than real data).
+ */
+static size_t random_words;
+
+static uint64_t mix(uint64_t x)		/* splitmix64's finaliser */
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Word @i of the page tagged @tag. */
+static uint64_t word(uint64_t tag, size_t i)
+{
+	if (random_words)
+		return i < random_words ? mix(tag + i) : tag;
+	return (i % 8 == 0) ? tag ^ i : tag;
+}
+
 static void fill(uint64_t *p, uint64_t tag)
 {
 	size_t i;
 
 	for (i = 0; i < PAGE / 8; i++)
-		p[i] = (i % 8 == 0) ? tag ^ i : tag;
+		p[i] = word(tag, i);
 }
 
 static int check(const uint64_t *p, uint64_t tag)
@@ -56,7 +82,7 @@ static int check(const uint64_t *p, uint64_t tag)
 	size_t i;
 
 	for (i = 0; i < PAGE / 8; i++)
-		if (p[i] != ((i % 8 == 0) ? tag ^ i : tag))
+		if (p[i] != word(tag, i))
 			return -1;
 	return 0;
 }
@@ -351,8 +377,11 @@ static int time_swapoff(const char *name, const char *dev)
 
 int main(int argc, char **argv)
 {
-	if (argc == 5 && !strcmp(argv[1], "usemem"))
+	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "usemem")) {
+		if (argc == 6 && atoi(argv[5]) > 0)
+			random_words = PAGE / 8 / atoi(argv[5]);
 		return usemem(argv[2], atoi(argv[3]), strtoul(argv[4], NULL, 0) << 20);
+	}
 	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "hold"))
 		return hold(strtoul(argv[2], NULL, 0) << 20, argv[3],
 			    argc == 5 ? atoi(argv[4]) : 1);
@@ -360,7 +389,7 @@ int main(int argc, char **argv)
 		return time_swapoff(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "free"))
 		return free_swapped(argv[2], strtoul(argv[3], NULL, 0) << 20);
-	fprintf(stderr, "usage: %s usemem NAME NPROC MIB | hold MIB READYFILE [NPROC] | swapoff NAME DEVICE | free NAME MIB\n",
+	fprintf(stderr, "usage: %s usemem NAME NPROC MIB [RATIO] | hold MIB READYFILE [NPROC] | swapoff NAME DEVICE | free NAME MIB\n",
 		argv[0]);
 	return 2;
 }
