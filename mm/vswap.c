@@ -41,12 +41,14 @@
  *
  * Lifetime rule for backends: the backend word of a slot is changed only by
  * the holder of the slot's VSWAP_CACHE bit (vswap_set_backend() checks), so
- * swap-in, writeback and swapoff serialise on the swap cache. The record is
- * the slot's only index: a ZSWAP word holds the zswap entry itself. When a
- * slot is freed, what others still key by its number (its swap-cache
- * shadow) is removed under the cluster lock, before its count word reads
- * zero: a slot allocated again never meets its predecessor's state. Its
- * backend and memcg reference are released after the lock is dropped.
+ * swap-in, writeback and swapoff serialise on that claim (held with a
+ * swap-cache folio, or by a fault reading outside the swap cache). The
+ * record is the slot's only index: a ZSWAP word holds the zswap entry
+ * itself. When a slot is freed, what others still key by its number (its
+ * swap-cache shadow) is removed under the cluster lock, before its count
+ * word reads zero: a slot allocated again never meets its predecessor's
+ * state. Its backend and memcg reference are released after the lock is
+ * dropped.
  *
  * Locks taken under vswap_cluster.lock, by vswap_forget(): the swap cache's
  * i_pages lock, which is never held while a vswap lock is taken. It

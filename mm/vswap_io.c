@@ -27,8 +27,9 @@
  * cache: unmapped folios of slots only the cache holds.
  *
  * Locking: a slot's backend is read for IO and changed only by the holder of
- * its swap cache claim (VSWAP_CACHE), which for everything here means: with
- * the swap-cache folio locked. Device slots are allocated and freed with the
+ * its swap cache claim (VSWAP_CACHE): with the swap-cache folio locked, or a
+ * fault reading the slot into a folio of its own, outside the swap cache
+ * (then zswap writeback skips the slot, and swapoff waits for the claim). Device slots are allocated and freed with the
  * swap device's own locks; none is taken under a vswap lock. vswap_forget()
  * is the one function here called under a vswap cluster lock (see the lock
  * order in mm/vswap.c).
@@ -289,6 +290,39 @@ void vswap_slot_cancel(struct folio *folio, swp_entry_t slot)
 void vswap_slot_commit(struct folio *folio, swp_entry_t slot)
 {
 	vswap_folio_set_backend(folio, vswap_phys_word(slot));
+}
+
+/**
+ * vswap_read_synchronous - can a slot's data be read without the swap cache?
+ * @vslot: the slot
+ *
+ * A zero-filled page or a zswap entry is read by the CPU, as is a slot on a
+ * device that reads synchronously (zram): such a fault reads into its own
+ * folio, as 6.12 does for SWP_SYNCHRONOUS_IO devices, and the slot goes
+ * with the fault.
+ *
+ * Context: any context; lock-free, so a hint: the caller claims the slot
+ * (swapcache_prepare()) before it reads, and swap_read_folio() reads
+ * whatever the backend is by then.
+ * Return: true if the slot's backend is ZERO, ZSWAP or a synchronous
+ * device.
+ */
+bool vswap_read_synchronous(unsigned long vslot)
+{
+	unsigned long word = vswap_backend(vslot);
+	struct swap_info_struct *si;
+
+	switch (word & VSWAP_TAG_MASK) {
+	case VSWAP_ZERO:
+	case VSWAP_ZSWAP:
+		return true;
+	case VSWAP_PHYS:
+		/* The word may be stale; swap_info_structs are never freed. */
+		si = swp_swap_info(vswap_word_slot(word));
+		return si && data_race(si->flags & SWP_SYNCHRONOUS_IO);
+	default:
+		return false;
+	}
 }
 
 /**

@@ -86,6 +86,7 @@ void vswap_folio_reject(struct folio *folio);
 swp_entry_t vswap_folio_slot(struct folio *folio);
 unsigned int vswap_folio_swap_flags(struct folio *folio);
 int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
+bool vswap_read_synchronous(unsigned long vslot);
 int vswap_unuse(struct swap_info_struct *si);
 
 #ifdef CONFIG_VIRTUAL_SWAP

@@ -583,8 +583,9 @@ static int test_readahead(void)
 	 * mm/swap_state.c: the swap-in of anonymous memory reads ahead by
 	 * virtual address (vma_ra_enabled, no rotating swap device) or by
 	 * swap slot, in windows of up to 2^page-cluster pages; page-cluster
-	 * 0 turns both off.  (Without virtual swap, a device with
-	 * synchronous I/O such as zram skips readahead altogether.)
+	 * 0 turns both off.  (A device with synchronous I/O such as zram
+	 * skips readahead altogether; with virtual swap, so do pages that
+	 * zswap holds or that are zero-filled.)
 	 */
 	if (access(VMA_RA_ENABLED, F_OK) || access(PAGE_CLUSTER, F_OK)) {
 		ksft_print_msg("readahead: needs %s and %s\n", VMA_RA_ENABLED,

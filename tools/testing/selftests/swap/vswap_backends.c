@@ -17,6 +17,12 @@
  *                    backend can take are given no slot and stay mapped
  *                    (vswap_no_room), not unmapped only for zswap to
  *                    refuse them (vswap_reject) (needs virtual swap)
+ *   swapin_path      a read fault of a page zswap, the zero state or a
+ *                    synchronous device (zram) holds reads it straight
+ *                    into the faulting page, and its slot goes with the
+ *                    fault (slots_in_use falls by the pages read); a page
+ *                    on a disk goes through the swap cache, which keeps
+ *                    its slot (needs virtual swap)
  *
  * The device cases expect a swap device behind zswap; the no_device cases
  * expect zswap and none.
@@ -392,6 +398,88 @@ out:
 	return ok ? KSFT_PASS : KSFT_FAIL;
 }
 
+/* One pattern of swapin_path: want the slots freed by the faults or kept. */
+static bool swapin_path_one(const char *what, enum pattern p, bool sync)
+{
+	size_t size = opt.size ? opt.size : 16 * MiB;
+	uint64_t slots0, slots1, folios0, folios1, freed;
+	struct vmstat before, after;
+	long nr;
+	bool ok;
+	char *buf;
+
+	buf = map_anon(size, 0);
+	if (!buf)
+		return false;
+	pattern_fill(buf, size, p, opt.seed);
+	ok = pageout_enough(what, buf, size);
+	nr = swapcache_drop(what, buf, size);
+	if (!ok || nr <= 0) {
+		munmap(buf, size);
+		return false;
+	}
+	slots0 = vswap_value("slots_in_use");
+	folios0 = vswap_value("folio_slots");
+	vmstat_read(&before);
+	ok = verify(what, buf, size, p, opt.seed);	/* read faults only */
+	vmstat_read(&after);
+	slots1 = vswap_value("slots_in_use");
+	folios1 = vswap_value("folio_slots");
+	freed = slots0 > slots1 ? slots0 - slots1 : 0;
+	ksft_print_msg("%s: %ld pages read back by read faults: slots_in_use %llu -> %llu, folio_slots %llu -> %llu\n",
+		       what, nr, (unsigned long long)slots0,
+		       (unsigned long long)slots1, (unsigned long long)folios0,
+		       (unsigned long long)folios1);
+	ok &= swapped_in(what, &before, &after, nr);
+	if (sync && freed < (uint64_t)nr * 9 / 10) {
+		ksft_print_msg("%s: want the slots of the %ld pages freed by their faults (no swap cache): %llu were\n",
+			       what, nr, (unsigned long long)freed);
+		ok = false;
+	}
+	/* nor did a swap-cache folio, read ahead or not, hold one */
+	if (sync && (folios1 > folios0 + nr / 10 ||
+		     vm_delta(&before, &after, VM_SWAP_RA) > (uint64_t)nr / 10)) {
+		ksft_print_msg("%s: want no swap-cache folio and no readahead: folio_slots +%lld, swap_ra +%llu\n",
+			       what, (long long)(folios1 - folios0),
+			       (unsigned long long)vm_delta(&before, &after,
+							    VM_SWAP_RA));
+		ok = false;
+	}
+	if (!sync && freed > (uint64_t)nr / 10) {
+		ksft_print_msg("%s: want the slots of the %ld pages kept by the swap cache: %llu were freed\n",
+			       what, nr, (unsigned long long)freed);
+		ok = false;
+	}
+	munmap(buf, size);
+	return ok;
+}
+
+static int test_swapin_path(const char *what)
+{
+	bool zswap = zswap_enabled();
+	bool zram = swaps_find("/dev/zram0", NULL) > 0;
+	char name[64];
+	bool ok;
+
+	if (!have_vswap)
+		return skip_case("needs a kernel with CONFIG_VIRTUAL_SWAP");
+	if (swaps_find(NULL, NULL) <= 0 && !zswap) {
+		ksft_print_msg("%s: needs zswap or a swap device\n", what);
+		return KSFT_FAIL;
+	}
+	if (zswap) {
+		snprintf(name, sizeof(name), "%s: zero", what);
+		ok = swapin_path_one(name, PAT_ZERO, true);
+		snprintf(name, sizeof(name), "%s: zswap", what);
+		ok &= swapin_path_one(name, PAT_COMPRESSIBLE, true);
+	} else {
+		snprintf(name, sizeof(name), "%s: %s", what,
+			 zram ? "zram (synchronous)" : "disk (through the swap cache)");
+		ok = swapin_path_one(name, PAT_RANDOM, zram);
+	}
+	return ok ? KSFT_PASS : KSFT_FAIL;
+}
+
 static int test_zero_pages(const char *what)
 {
 	return slots_case(what, PAT_ZERO);
@@ -412,6 +500,7 @@ static const struct {
 	{ "zswap_slots", test_zswap_slots },
 	{ "metadata", test_metadata },
 	{ "pool_full", test_pool_full },
+	{ "swapin_path", test_swapin_path },
 };
 
 static const char *case_name(unsigned int i)
@@ -441,7 +530,7 @@ int main(int argc, char **argv)
 		} else if (c == 'h') {
 			printf("Usage: vswap_backends [--only CASE] [options]\n"
 			       "Cases: no_device mixed_no_device zero_pages zswap_slots metadata\n"
-			       "       pool_full\n"
+			       "       pool_full swapin_path\n"
 			       COMMON_USAGE);
 			return KSFT_PASS;
 		} else if (!common_opt(&opt, c, optarg)) {
