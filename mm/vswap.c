@@ -333,7 +333,7 @@ static struct vswap_cluster *vswap_cluster_take(bool partial_ok)
 	return c;
 }
 
-/* First free, @nr-aligned run of @nr slots in @c at or after @start, wrapping. */
+/* First free, @nr-aligned run of @nr slots in @c from @start on, wrapping. */
 static int vswap_cluster_find(struct vswap_cluster *c, unsigned int start,
 			      unsigned int nr)
 {

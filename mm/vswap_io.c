@@ -29,8 +29,9 @@
  * Locking: a slot's backend is read for IO and changed only by the holder of
  * its swap cache claim (VSWAP_CACHE): with the swap-cache folio locked, or a
  * fault reading the slot into a folio of its own, outside the swap cache
- * (then zswap writeback skips the slot, and swapoff waits for the claim). Device slots are allocated and freed with the
- * swap device's own locks; none is taken under a vswap lock. vswap_forget()
+ * (then zswap writeback skips the slot, and swapoff waits for the claim).
+ * Device slots are allocated and freed with the swap device's own locks;
+ * none is taken under a vswap lock. vswap_forget()
  * is the one function here called under a vswap cluster lock (see the lock
  * order in mm/vswap.c).
  */
