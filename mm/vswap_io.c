@@ -31,9 +31,9 @@
  * fault reading the slot into a folio of its own, outside the swap cache
  * (then zswap writeback skips the slot, and swapoff waits for the claim).
  * Device slots are allocated and freed with the swap device's own locks;
- * none is taken under a vswap lock. vswap_forget()
- * is the one function here called under a vswap cluster lock (see the lock
- * order in mm/vswap.c).
+ * none is taken under a vswap lock. vswap_forget() is the one function
+ * here called under a vswap cluster lock (see the lock order in
+ * mm/vswap.c).
  */
 #include <linux/blkdev.h>
 #include <linux/memcontrol.h>
