@@ -153,60 +153,67 @@ void vswap_release(const struct vswap_held *held, unsigned int nr)
 }
 
 /*
- * Could any backend take @folio now? A free device slot, which zswap may
- * fall back on (memory.zswap.writeback), or room in zswap. A page no
+ * Could any backend take @folio now? Free device slots for it, which zswap
+ * may fall back on (memory.zswap.writeback), or room in zswap. A folio no
  * backend can take gets no slot: unmapped, it would only be refused and
  * stay, now in the swap cache, while reclaim keeps trying.
  */
 static bool vswap_room_for(struct folio *folio)
 {
-	if (get_nr_swap_pages() > 0 &&
+	if (get_nr_swap_pages() >= folio_nr_pages(folio) &&
 	    mem_cgroup_zswap_writeback_enabled(folio_memcg(folio)))
 		return true;
 	return zswap_may_store(folio);
 }
 
 /**
- * vswap_folio_alloc - give a folio a virtual swap slot
+ * vswap_folio_alloc - give a folio virtual swap slots
  * @folio: the locked folio about to enter the swap cache
  *
- * The slot comes with its swap cache claim and pins the memcg id of @folio;
- * nothing is charged: the memcg's swap is charged for device slots only.
+ * A large folio gets a naturally aligned run of slots, one a page, and is
+ * swapped out whole. The slots come with their swap cache claims and pin
+ * the memcg id of @folio; nothing is charged: the memcg's swap is charged
+ * for device slots only.
  *
- * Return: the entry, or a zero entry if @folio is large (reclaim then
- * splits it), the memcg may not swap (memory.swap.max is 0), no backend has
- * room for @folio (counted as vswap_no_room), or no slot can be allocated
- * (vswap_alloc_fail).
+ * Return: the first entry, or a zero entry if @folio is large and
+ * CONFIG_THP_SWAP is off (reclaim then splits it), the memcg may not swap
+ * (memory.swap.max is 0), no backend has room for @folio (counted as
+ * vswap_no_room), or no slots can be allocated (vswap_alloc_fail).
  */
 swp_entry_t vswap_folio_alloc(struct folio *folio)
 {
+	unsigned int nr = folio_nr_pages(folio);
 	unsigned short id;
 	unsigned long vslot;
 
-	if (folio_test_large(folio) || mem_cgroup_swap_ref(folio, &id))
+	if (nr > 1 && !IS_ENABLED(CONFIG_THP_SWAP))
+		return (swp_entry_t){ 0 };
+	if (mem_cgroup_swap_ref(folio, &id))
 		return (swp_entry_t){ 0 };
 	if (!vswap_room_for(folio)) {
 		count_vm_event(VSWAP_NO_ROOM);
-		mem_cgroup_swap_unref(id, 1);
+		mem_cgroup_swap_unref(id, nr);
 		return (swp_entry_t){ 0 };
 	}
-	if (vswap_alloc(0, id, &vslot)) {
-		mem_cgroup_swap_unref(id, 1);
+	if (vswap_alloc(folio_order(folio), id, &vslot)) {
+		mem_cgroup_swap_unref(id, nr);
 		return (swp_entry_t){ 0 };
 	}
 	return swp_entry(VSWAP_TYPE, vslot);
 }
 
 /**
- * vswap_folio_set_backend - record where a swap-cache folio's data is now
+ * vswap_folio_set_page_backend - record where a page's data is now
  * @folio: locked, in the swap cache under a virtual entry
- * @word: the new backend word
+ * @i: the page's index in @folio
+ * @word: the new backend word of its slot
  *
  * Releases what the old backend held unless the new word still names it.
  */
-void vswap_folio_set_backend(struct folio *folio, unsigned long word)
+void vswap_folio_set_page_backend(struct folio *folio, unsigned int i,
+				  unsigned long word)
 {
-	unsigned long vslot = swp_offset(folio->swap), old;
+	unsigned long vslot = swp_offset(folio->swap) + i, old;
 
 	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	old = vswap_set_backend(vslot, word);
@@ -218,31 +225,174 @@ void vswap_folio_set_backend(struct folio *folio, unsigned long word)
 }
 
 /**
+ * vswap_folio_set_backend - record where a swap-cache folio's data is now
+ * @folio: locked, in the swap cache under a virtual entry
+ * @word: the new backend word of each of its slots: VSWAP_ZERO or
+ *	  VSWAP_FOLIO, or any for a folio of one page
+ *
+ * Releases what the old backends held unless the new word still names it.
+ */
+void vswap_folio_set_backend(struct folio *folio, unsigned long word)
+{
+	unsigned int i, nr = folio_nr_pages(folio);
+
+	VM_WARN_ON_ONCE_FOLIO(nr > 1 && word != VSWAP_ZERO &&
+			      word != VSWAP_FOLIO, folio);
+	for (i = 0; i < nr; i++)
+		vswap_folio_set_page_backend(folio, i, word);
+}
+
+/**
  * vswap_folio_reject - no backend took a swap-cache folio: it stays
  * @folio: locked, in the swap cache under a virtual entry, dirty
  *
- * The folio is its data's only copy. A device slot it had is kept for the
- * next attempt; a stale zero or zswap record goes. Counted as vswap_reject.
+ * The folio is its data's only copy. Device slots it had are kept for the
+ * next attempt; stale zero or zswap records go. Counted as vswap_reject.
  */
 void vswap_folio_reject(struct folio *folio)
 {
-	unsigned long tag = vswap_backend(swp_offset(folio->swap)) &
-			    VSWAP_TAG_MASK;
+	unsigned int i, nr = folio_nr_pages(folio);
+	unsigned long tag;
 
 	count_vm_event(VSWAP_REJECT);
-	if (tag == VSWAP_ZERO || tag == VSWAP_ZSWAP)
-		vswap_folio_set_backend(folio, VSWAP_FOLIO);
+	for (i = 0; i < nr; i++) {
+		tag = vswap_backend(swp_offset(folio->swap) + i) &
+		      VSWAP_TAG_MASK;
+		if (tag == VSWAP_ZERO || tag == VSWAP_ZSWAP)
+			vswap_folio_set_page_backend(folio, i, VSWAP_FOLIO);
+	}
+}
+
+/**
+ * vswap_folio_page_slot - the device slot a page's data is on
+ * @folio: in the swap cache under a virtual entry, locked or under writeback
+ * @i: the page's index in @folio
+ *
+ * Return: the device slot, or a zero entry if the backend is not a device.
+ */
+swp_entry_t vswap_folio_page_slot(struct folio *folio, unsigned int i)
+{
+	return vswap_word_slot(vswap_backend(swp_offset(folio->swap) + i));
 }
 
 /**
  * vswap_folio_slot - the device slot a swap-cache folio's data is on
  * @folio: in the swap cache under a virtual entry, locked
  *
+ * For a large folio, that of its first page; its other pages' follow it
+ * unless vswap_folio_scattered().
+ *
  * Return: the device slot, or a zero entry if the backend is not a device.
  */
 swp_entry_t vswap_folio_slot(struct folio *folio)
 {
-	return vswap_word_slot(vswap_backend(swp_offset(folio->swap)));
+	return vswap_folio_page_slot(folio, 0);
+}
+
+/**
+ * vswap_folio_scattered - are a large folio's device slots not one run?
+ * @folio: locked, in the swap cache under a virtual entry, each of its
+ *	   pages with a device slot
+ *
+ * Return: true unless page i's device slot is the i-th after page 0's.
+ */
+bool vswap_folio_scattered(struct folio *folio)
+{
+	unsigned int i, nr = folio_nr_pages(folio);
+	swp_entry_t first = vswap_folio_page_slot(folio, 0);
+
+	for (i = 1; i < nr; i++)
+		if (!vswap_slot_nth(first, vswap_folio_page_slot(folio, i), i))
+			return true;
+	return false;
+}
+
+/*
+ * Give each page of a large folio a device slot, charged to the memcg of
+ * its virtual slots: a run of contiguous slots, written with one bio, if a
+ * device has one; else one slot at a time (counted as vswap_scattered),
+ * each run of them written with a bio of its own (__swap_writepage()), on
+ * a block device only: a filesystem's swap_rw takes a folio at one
+ * position.
+ */
+static bool vswap_folio_slots_alloc(struct folio *folio)
+{
+	unsigned int i, nr = folio_nr_pages(folio);
+	struct swap_info_struct *si;
+	swp_entry_t slot;
+
+	/* The entry only says there are slots: the charge is by folio->swap. */
+	if (mem_cgroup_try_charge_swap(folio, folio->swap))
+		return false;
+	slot = swap_slot_get(folio_order(folio));
+	if (slot.val) {
+		/* Their one reference each is the virtual slot, no cache. */
+		for (i = 0; i < nr; i++)
+			swap_duplicate(swp_entry(swp_type(slot),
+						 swp_offset(slot) + i));
+		put_swap_folio(folio, slot);
+		for (i = 0; i < nr; i++)
+			vswap_folio_set_page_backend(folio, i,
+				vswap_phys_word(swp_entry(swp_type(slot),
+							  swp_offset(slot) + i)));
+		return true;
+	}
+	for (i = 0; i < nr; i++) {
+		slot = swap_slot_get(0);
+		if (!slot.val)
+			break;
+		si = swp_swap_info(slot);
+		if (si->flags & SWP_FS_OPS) {
+			swapcache_clear(si, slot, 1);
+			break;
+		}
+		swap_duplicate(slot);
+		swapcache_clear(si, slot, 1);
+		vswap_folio_set_page_backend(folio, i, vswap_phys_word(slot));
+	}
+	if (i == nr) {
+		count_vm_event(VSWAP_SCATTERED);
+		return true;
+	}
+	/* Give back the slots taken, each uncharged, and the rest's charge. */
+	mem_cgroup_uncharge_swap_id(vswap_memcg_id(swp_offset(folio->swap)),
+				    nr - i);
+	while (i--)
+		vswap_folio_set_page_backend(folio, i, VSWAP_FOLIO);
+	return false;
+}
+
+/**
+ * vswap_folio_to_device - find or take the device slots a folio goes to
+ * @folio: locked, in the swap cache under a virtual entry, whose data no
+ *	   other backend took
+ *
+ * A folio read from device slots, or written before and not dirtied
+ * since, keeps its slots. Else new slots are allocated, charged to the
+ * memcg the virtual slots belong to, and recorded (PHYS).
+ *
+ * Return: true if each page has a device slot; false if none can be had
+ * (no device, devices full, memory.swap.max reached).
+ */
+bool vswap_folio_to_device(struct folio *folio)
+{
+	unsigned int i, nr = folio_nr_pages(folio);
+	swp_entry_t slot;
+
+	if (nr == 1) {
+		slot = vswap_slot_reserve(folio);
+		if (!slot.val)
+			return false;
+		vswap_slot_commit(folio, slot);
+		return true;
+	}
+	for (i = 0; i < nr && vswap_folio_page_slot(folio, i).val; i++)
+		;
+	if (i == nr)
+		return true;
+	/* Some pages have slots, some not: new ones for all (rare). */
+	vswap_folio_set_backend(folio, VSWAP_FOLIO);
+	return vswap_folio_slots_alloc(folio);
 }
 
 /**
@@ -446,8 +596,9 @@ static int vswap_unuse_finish(struct vswap_unuse_batch *b,
 
 	folio_lock(folio);
 	folio_wait_writeback(folio);
+	/* The slot may be any page of a large folio. */
 	if (folio_test_swapcache(folio) &&
-	    folio->swap.val == swp_entry(VSWAP_TYPE, vslot).val &&
+	    vslot - swp_offset(folio->swap) < folio_nr_pages(folio) &&
 	    vswap_backend(vslot) == word) {
 		if (folio_test_uptodate(folio)) {
 			/* The folio is the only copy from now on. */

@@ -193,6 +193,7 @@ swap_setup() {
 	file) swap_file $SWAPFILE "${SWAPFILE_MB:-384}";;
 	zswap-file) zswap_on && swap_file $SWAPFILE "${SWAPFILE_MB:-384}";;
 	two-files) swap_file $SWAPFILE 32 ${SWAPFILE}2 64;;
+	small-file) swap_file $SWAPFILE 16;;
 	zswap-only) zswap_on;;
 	zram)
 		[ -e /sys/block/zram0 ] || echo 1 > /sys/class/zram-control/hot_add

@@ -81,9 +81,14 @@ struct vswap_held {
 void vswap_forget(unsigned long vslot, unsigned int nr);
 void vswap_release(const struct vswap_held *held, unsigned int nr);
 swp_entry_t vswap_folio_alloc(struct folio *folio);
+void vswap_folio_set_page_backend(struct folio *folio, unsigned int i,
+				  unsigned long word);
 void vswap_folio_set_backend(struct folio *folio, unsigned long word);
 void vswap_folio_reject(struct folio *folio);
+bool vswap_folio_to_device(struct folio *folio);
+swp_entry_t vswap_folio_page_slot(struct folio *folio, unsigned int i);
 swp_entry_t vswap_folio_slot(struct folio *folio);
+bool vswap_folio_scattered(struct folio *folio);
 unsigned int vswap_folio_swap_flags(struct folio *folio);
 int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
 bool vswap_read_synchronous(unsigned long vslot);

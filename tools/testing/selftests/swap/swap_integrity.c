@@ -429,51 +429,43 @@ static int test_two_threads(const struct tcase *tc)
 	return ret;
 }
 
-static size_t pmd_size(void)
-{
-	uint64_t v;
-
-	if (read_u64(THP_DIR "/hpage_pmd_size", &v) || !v)
-		v = 2 * MiB;
-	return v;
-}
-
 static size_t round_up(size_t v, size_t align)
 {
 	return (v + align - 1) & ~(align - 1);
 }
 
 /*
- * Large folios on swap-out: without virtual swap they go out whole (their
- * swpout counter moves); with it they are split first (only the fallback
- * counter moves).  When virtual swap learns to keep them whole this fails,
- * saying so: the expectation flips then, it does not pass silently.
+ * Large folios of @kb kB taken whole by a backend (the per-size swpout of
+ * a device and zswpout of zswap), and split on swap-out.
+ */
+static void large_folio_stats(unsigned long kb, uint64_t *whole,
+			      uint64_t *split)
+{
+	*whole = mthp_stat(kb, "swpout") + mthp_stat(kb, "zswpout");
+	*split = mthp_stat(kb, "swpout_fallback");
+}
+
+/*
+ * Large folios on swap-out go out whole, with and without virtual swap:
+ * the counters of whole folios move, the fallback counter does not.
  */
 static bool large_folios_as_expected(const char *what, uint64_t whole,
 				     uint64_t split)
 {
-	bool vswap = vswap_enabled();
-
 	ksft_print_msg("%s: large folios swapped out whole +%llu, split +%llu\n",
 		       what, (unsigned long long)whole,
 		       (unsigned long long)split);
-	if (vswap && !whole && split)
+	if (whole && !split)
 		return true;
-	if (!vswap && whole)
-		return true;
-	if (vswap)
-		ksft_print_msg("%s: virtual swap splits large folios: want only the fallback counter to move%s\n",
-			       what, whole ? "; they now swap out whole, so update this test" : "");
-	else
-		ksft_print_msg("%s: want large folios swapped out whole\n",
-			       what);
+	ksft_print_msg("%s: want large folios swapped out whole, none split\n",
+		       what);
 	return false;
 }
 
 static int test_thp_pmd(const struct tcase *tc)
 {
 	size_t pmd = pmd_size(), size = round_up(case_size(tc), pmd);
-	struct vmstat before, after;
+	uint64_t whole0, split0, whole, split;
 	struct saved_setting s[2];
 	char path[PATH_MAX];
 	int ret = KSFT_FAIL;
@@ -503,13 +495,11 @@ static int test_thp_pmd(const struct tcase *tc)
 	}
 	ksft_print_msg("%s: AnonHugePages %llu kB of %zu kB\n", tc->name,
 		       (unsigned long long)thp, size / 1024);
-	vmstat_read(&before);
+	large_folio_stats(pmd / 1024, &whole0, &split0);
 	ret = pageout_result(tc->name, buf, size, opt.pattern);
-	vmstat_read(&after);
-	if (!large_folios_as_expected(tc->name,
-			after.v[VM_THP_SWPOUT] - before.v[VM_THP_SWPOUT],
-			after.v[VM_THP_SWPOUT_FALLBACK] -
-			before.v[VM_THP_SWPOUT_FALLBACK]))
+	large_folio_stats(pmd / 1024, &whole, &split);
+	if (!large_folios_as_expected(tc->name, whole - whole0,
+				      split - split0))
 		ret = KSFT_FAIL;
 unmap:
 	munmap(buf, size);
@@ -519,20 +509,10 @@ restore:
 	return ret;
 }
 
-static void mthp_stat(unsigned long kb, const char *name, uint64_t *val)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), THP_DIR "/hugepages-%lukB/stats/%s",
-		 kb, name);
-	if (read_u64(path, val))
-		*val = 0;
-}
-
 static int test_mthp(const struct tcase *tc)
 {
 	static const char * const stats[] = {
-		"anon_fault_alloc", "swpout", "swpout_fallback",
+		"anon_fault_alloc", "swpout", "zswpout", "swpout_fallback",
 	};
 	uint64_t before[ARRAY_SIZE(stats)], after[ARRAY_SIZE(stats)];
 	size_t pmd = pmd_size(), size = round_up(case_size(tc), pmd);
@@ -551,25 +531,29 @@ static int test_mthp(const struct tcase *tc)
 			goto restore;
 	}
 	for (i = 0; i < ARRAY_SIZE(stats); i++)
-		mthp_stat(tc->kb, stats[i], &before[i]);
+		before[i] = mthp_stat(tc->kb, stats[i]);
 	buf = map_anon(size, pmd);
 	if (!buf)
 		goto restore;
 	pattern_fill(buf, size, opt.pattern, opt.seed);
-	mthp_stat(tc->kb, stats[0], &after[0]);
+	after[0] = mthp_stat(tc->kb, stats[0]);
 	if (after[0] == before[0]) {
 		ret = skip_case("no %lu kB folio was allocated", tc->kb);
 		goto unmap;
 	}
 	ret = pageout_result(tc->name, buf, size, opt.pattern);
 	for (i = 0; i < ARRAY_SIZE(stats); i++)
-		mthp_stat(tc->kb, stats[i], &after[i]);
-	ksft_print_msg("%s: %s +%llu %s +%llu %s +%llu\n", tc->name,
+		after[i] = mthp_stat(tc->kb, stats[i]);
+	ksft_print_msg("%s: %s +%llu %s +%llu %s +%llu %s +%llu\n", tc->name,
 		       stats[0], (unsigned long long)(after[0] - before[0]),
 		       stats[1], (unsigned long long)(after[1] - before[1]),
-		       stats[2], (unsigned long long)(after[2] - before[2]));
-	if (!large_folios_as_expected(tc->name, after[1] - before[1],
-				      after[2] - before[2]))
+		       stats[2], (unsigned long long)(after[2] - before[2]),
+		       stats[3], (unsigned long long)(after[3] - before[3]));
+	/* whole: written to a device or stored by zswap */
+	if (!large_folios_as_expected(tc->name,
+				      after[1] - before[1] +
+				      after[2] - before[2],
+				      after[3] - before[3]))
 		ret = KSFT_FAIL;
 unmap:
 	munmap(buf, size);

@@ -994,3 +994,22 @@ bool zswap_enabled(void)
 	read_str("/sys/module/zswap/parameters/enabled", buf, sizeof(buf));
 	return buf[0] == 'Y';
 }
+
+size_t pmd_size(void)
+{
+	uint64_t v;
+
+	if (read_u64(THP_DIR "/hpage_pmd_size", &v) || !v)
+		v = 2 * MiB;
+	return v;
+}
+
+uint64_t mthp_stat(unsigned long kb, const char *name)
+{
+	char path[PATH_MAX];
+	uint64_t v;
+
+	snprintf(path, sizeof(path), THP_DIR "/hugepages-%lukB/stats/%s",
+		 kb, name);
+	return read_u64(path, &v) ? 0 : v;
+}

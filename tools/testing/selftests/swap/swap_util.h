@@ -252,6 +252,10 @@ int swaps_find(const char *dev, int *prio);
 uint64_t swaps_used_kb(const char *dev);
 /* KiB of swap space ("Size") on @dev, or on all areas if NULL. */
 uint64_t swaps_size_kb(const char *dev);
+/* PMD size, the largest THP (2 MiB if the kernel does not say). */
+size_t pmd_size(void);
+/* THP_DIR/hugepages-@kb kB/stats/@name, 0 if absent. */
+uint64_t mthp_stat(unsigned long kb, const char *name);
 /* Is this a kernel with virtual swap (/sys/kernel/mm/vswap)? */
 bool vswap_enabled(void);
 /* Is zswap enabled (its "enabled" parameter Y)? */

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Large folios through each swap backend: 64 kB mTHP folios are swapped out
+ * whole (neither hugepages-64kB/stats/swpout_fallback nor split moves; the
+ * per-size swpout or zswpout does) and every byte comes back. The backend
+ * counters show where they went.
+ *
+ *   zswap      compressible folios: zswap stores every page of them
+ *              (hugepages-64kB/stats/zswpout)
+ *   zero       zero-filled folios: recorded as zero, stored nowhere (no
+ *              per-size counter: none split and swpout_zero moved)
+ *   device     zswap off: whole folios written to the swap device
+ *   mixed      folios of zero, compressible and random pages with zswap
+ *              in front of a device: zswap takes a folio whole or not at
+ *              all, so these go to the device whole
+ *   scattered  a device whose every cluster is half used, so that no run
+ *              of 16 free slots is left: with virtual swap the folios
+ *              still go out whole, each written to 16 separate device
+ *              slots (vswap_scattered); without it they are split
+ *
+ * Each case needs the environment it names: zswap enabled or not, a swap
+ * device or none (see the check suite).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "swap_util.h"
+
+#define MTHP_KB		64
+
+static struct common_opts opt;
+static const char *opt_only;
+
+enum mthp_item {
+	MTHP_ALLOC, MTHP_SWPOUT, MTHP_ZSWPOUT, MTHP_FALLBACK, MTHP_SPLIT,
+	NR_MTHP_ITEMS
+};
+
+/* Per-size counters: folios written to a device, stored by zswap, split. */
+static const char * const mthp_names[NR_MTHP_ITEMS] = {
+	"anon_fault_alloc", "swpout", "zswpout", "swpout_fallback", "split",
+};
+
+struct counts {
+	struct vmstat vm;
+	uint64_t mthp[NR_MTHP_ITEMS];
+	uint64_t scattered, zswap_rejects;
+};
+
+/* zswap's debugfs counter @name, 0 if absent. */
+static uint64_t zswap_debug(const char *name)
+{
+	char path[PATH_MAX];
+	uint64_t v = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/zswap/%s", name);
+	read_u64(path, &v);
+	return v;
+}
+
+static void counts_read(struct counts *c)
+{
+	unsigned int i;
+
+	vmstat_read(&c->vm);
+	for (i = 0; i < NR_MTHP_ITEMS; i++)
+		c->mthp[i] = mthp_stat(MTHP_KB, mthp_names[i]);
+	c->scattered = 0;
+	read_key("/proc/vmstat", "vswap_scattered", &c->scattered);
+	/* what does not compress: lz4 fails, others report -ENOSPC */
+	c->zswap_rejects = zswap_debug("reject_compress_fail") +
+			   zswap_debug("reject_compress_poor");
+}
+
+/* Only 64 kB folios for anonymous memory; the old settings are kept. */
+struct mthp_settings {
+	struct saved_setting s[2];
+};
+
+static int mthp_only(struct mthp_settings *m)
+{
+	char path[PATH_MAX];
+
+	memset(m, 0, sizeof(*m));
+	snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/enabled",
+		 MTHP_KB);
+	if (access(path, F_OK))
+		return skip_case("no %d kB mTHP size in this kernel", MTHP_KB);
+	snprintf(path, sizeof(path), THP_DIR "/hugepages-%zukB/enabled",
+		 pmd_size() / 1024);
+	if (setting_set(&m->s[0], path, "never") ||
+	    setting_set(&m->s[1], THP_DIR "/hugepages-64kB/enabled",
+			"always"))
+		return KSFT_FAIL;
+	return KSFT_PASS;
+}
+
+static void mthp_restore(struct mthp_settings *m)
+{
+	setting_restore(&m->s[1]);
+	setting_restore(&m->s[0]);
+}
+
+/* zswap on or off, a device or none, as the case needs. */
+static int need(const char *what, int zswap, bool device)
+{
+	int nr = swaps_find(NULL, NULL);
+
+	if ((zswap >= 0 && zswap_enabled() != zswap) || (nr > 0) != device) {
+		ksft_print_msg("%s: needs zswap %s and %s swap device (have zswap %s, %d devices)\n",
+			       what, zswap < 0 ? "on or off" :
+			       zswap ? "on" : "off", device ? "a" : "no",
+			       zswap_enabled() ? "on" : "off", nr);
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+/* What the folios must have done, beyond staying whole. */
+struct expect {
+	enum vmstat_item backend;	/* this counter took the pages */
+	bool zswap_rejected;		/* zswap refused every folio */
+	bool scattered;			/* written to separate device slots */
+};
+
+static uint64_t delta(const struct counts *a, const struct counts *b,
+		      enum vmstat_item i)
+{
+	return vm_delta(&a->vm, &b->vm, i);
+}
+
+/*
+ * Map @size bytes of 64 kB folios filled with @p, page them out and check
+ * that they left whole for the backend @e names, then drop them from the
+ * swap cache and verify every byte as it faults back in.
+ */
+static bool large_round_trip(const char *what, size_t size, enum pattern p,
+			     const struct expect *e)
+{
+	size_t folio_pages = MTHP_KB * 1024 / page_size(), folios, pages;
+	struct counts before, mid, after;
+	uint64_t whole, split, stored;
+	bool ok = true, want_split;
+	struct swap_scan s;
+	long dropped;
+	char *buf;
+
+	buf = map_anon(size, MTHP_KB * 1024);
+	if (!buf)
+		return false;
+	counts_read(&before);
+	pattern_fill(buf, size, p, opt.seed);
+	counts_read(&mid);
+	folios = mid.mthp[MTHP_ALLOC] - before.mthp[MTHP_ALLOC];
+	ksft_print_msg("%s: %zu MiB in %zu folios of %d kB\n", what,
+		       size / MiB, folios, MTHP_KB);
+	if (folios < size / (MTHP_KB * 1024) / 2) {
+		ksft_print_msg("%s: too few %d kB folios were allocated\n",
+			       what, MTHP_KB);
+		munmap(buf, size);
+		return false;
+	}
+	counts_read(&before);
+	ok &= pageout_enough(what, buf, size);
+	counts_read(&mid);
+	ok &= !swap_scan(buf, size, &s);
+	pages = s.swapped;
+	/* Folios a backend took whole, by its per-size counter. */
+	whole = 0;
+	if (e->backend == VM_PSWPOUT)
+		whole = mid.mthp[MTHP_SWPOUT] - before.mthp[MTHP_SWPOUT];
+	if (e->backend == VM_ZSWPOUT)
+		whole = mid.mthp[MTHP_ZSWPOUT] - before.mthp[MTHP_ZSWPOUT];
+	split = mid.mthp[MTHP_FALLBACK] - before.mthp[MTHP_FALLBACK] +
+		mid.mthp[MTHP_SPLIT] - before.mthp[MTHP_SPLIT];
+	stored = delta(&before, &mid, e->backend);
+	swapped_out(what, &before.vm, &mid.vm);
+	ksft_print_msg("%s: folios taken whole +%llu, split +%llu; %llu pages by the backend; scattered +%llu, zswap compression rejects +%llu\n",
+		       what, (unsigned long long)whole,
+		       (unsigned long long)split, (unsigned long long)stored,
+		       (unsigned long long)(mid.scattered - before.scattered),
+		       (unsigned long long)(mid.zswap_rejects - before.zswap_rejects));
+	/* Without virtual swap, no contiguous slots means a split. */
+	want_split = e->scattered && !vswap_enabled();
+	if (want_split ? !split :
+	    split || (e->backend != VM_SWPOUT_ZERO &&
+		      whole * folio_pages < pages * 9 / 10)) {
+		ksft_print_msg("%s: want %s\n", what, want_split ?
+			       "the folios split (no contiguous device slots)" :
+			       "the folios swapped out whole, none split");
+		ok = false;
+	}
+	if (stored < pages * 9 / 10) {
+		ksft_print_msg("%s: want %zu pages through the backend\n",
+			       what, pages * 9 / 10);
+		ok = false;
+	}
+	if (e->backend != VM_ZSWPOUT &&
+	    delta(&before, &mid, VM_ZSWPOUT) > pages / 10) {
+		ksft_print_msg("%s: zswap stored these pages\n", what);
+		ok = false;
+	}
+	if (e->zswap_rejected &&
+	    mid.zswap_rejects - before.zswap_rejects < pages / folio_pages / 2) {
+		ksft_print_msg("%s: zswap did not try and refuse the folios\n",
+			       what);
+		ok = false;
+	}
+	if (e->scattered && vswap_enabled() &&
+	    mid.scattered - before.scattered < pages / folio_pages / 2) {
+		ksft_print_msg("%s: want the folios written to scattered device slots\n",
+			       what);
+		ok = false;
+	}
+	dropped = swapcache_drop(what, buf, size);
+	counts_read(&mid);
+	ok &= verify(what, buf, size, p, opt.seed);
+	counts_read(&after);
+	ok &= dropped >= 0 && swapped_in(what, &mid.vm, &after.vm, dropped);
+	munmap(buf, size);
+	return ok;
+}
+
+static int large_case(const char *what, int zswap, bool device,
+		      enum pattern p, const struct expect *e)
+{
+	size_t size = opt.size ? opt.size : 16 * MiB;
+	struct mthp_settings m;
+	int ret;
+
+	ret = need(what, zswap, device);
+	if (ret != KSFT_PASS)
+		return ret;
+	ret = mthp_only(&m);
+	if (ret == KSFT_PASS)
+		ret = large_round_trip(what, size, p, e) ? KSFT_PASS :
+							 KSFT_FAIL;
+	mthp_restore(&m);
+	return ret;
+}
+
+static int test_zswap(const char *what)
+{
+	const struct expect e = { .backend = VM_ZSWPOUT };
+
+	return large_case(what, 1, swaps_find(NULL, NULL) > 0,
+			  PAT_COMPRESSIBLE, &e);
+}
+
+static int test_zero(const char *what)
+{
+	const struct expect e = { .backend = VM_SWPOUT_ZERO };
+
+	return large_case(what, -1, swaps_find(NULL, NULL) > 0, PAT_ZERO,
+			  &e);
+}
+
+static int test_device(const char *what)
+{
+	const struct expect e = { .backend = VM_PSWPOUT };
+
+	return large_case(what, 0, true, PAT_COMPRESSIBLE, &e);
+}
+
+static int test_mixed(const char *what)
+{
+	const struct expect e = { .backend = VM_PSWPOUT,
+				  .zswap_rejected = true };
+
+	return large_case(what, 1, true, PAT_MIXED, &e);
+}
+
+/*
+ * Fill the device with single pages, then free every other one: each of
+ * its clusters is left half used, and no 16 free slots in a row remain
+ * for a 64 kB folio.
+ */
+static int test_scattered(const char *what)
+{
+	const struct expect e = { .backend = VM_PSWPOUT, .scattered = true };
+	size_t ps = page_size(), dev, size, off;
+	struct mthp_settings m;
+	struct saved_setting thp = { 0 };
+	int ret;
+	char *fill;
+
+	ret = need(what, 0, true);
+	if (ret != KSFT_PASS)
+		return ret;
+	dev = swaps_size_kb(NULL) * 1024;
+	if (dev > 64 * MiB) {
+		ksft_print_msg("%s: needs a small swap device (have %zu MiB)\n",
+			       what, dev / MiB);
+		return KSFT_FAIL;
+	}
+	/* All of it in single pages: no large folios while filling. */
+	memset(&m, 0, sizeof(m));
+	if (setting_set(&thp, THP_DIR "/enabled", "never"))
+		return KSFT_FAIL;
+	size = dev + 4 * MiB;
+	fill = map_anon(size, 0);
+	ret = KSFT_FAIL;
+	if (!fill)
+		goto restore;
+	pattern_fill(fill, size, PAT_COMPRESSIBLE, opt.seed + 1);
+	madvise(fill, size, MADV_PAGEOUT);
+	ksft_print_msg("%s: device %zu MiB, %llu kB used after filling\n",
+		       what, dev / MiB,
+		       (unsigned long long)swaps_used_kb(NULL));
+	for (off = 0; off < size; off += 2 * ps)
+		madvise(fill + off, ps, MADV_DONTNEED);
+	ksft_print_msg("%s: %llu kB used with every other page freed\n", what,
+		       (unsigned long long)swaps_used_kb(NULL));
+	setting_restore(&thp);
+	ret = mthp_only(&m);
+	if (ret == KSFT_PASS)
+		ret = large_round_trip(what, 4 * MiB, PAT_COMPRESSIBLE, &e) ?
+		      KSFT_PASS : KSFT_FAIL;
+	mthp_restore(&m);
+	/* The pages left in the device come back intact too. */
+	for (off = ps; off < size; off += 2 * ps) {
+		struct mismatch mm = { 0 };
+
+		if (pattern_check(fill + off, ps, PAT_COMPRESSIBLE,
+				  opt.seed + 1, &mm)) {
+			report_mismatch(what, &mm);
+			ret = KSFT_FAIL;
+			break;
+		}
+	}
+	munmap(fill, size);
+restore:
+	setting_restore(&thp);
+	return ret;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const char *what);
+} cases[] = {
+	{ "zswap",	test_zswap },
+	{ "zero",	test_zero },
+	{ "device",	test_device },
+	{ "mixed",	test_mixed },
+	{ "scattered",	test_scattered },
+};
+
+static const char *case_name(unsigned int i)
+{
+	return cases[i].name;
+}
+
+static int case_fn(unsigned int i)
+{
+	return cases[i].fn(cases[i].name);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: swap_large [options]\n"
+		"Swap 64 kB folios out whole through each backend, verify them.\n"
+		"Cases: zswap zero device mixed scattered\n"
+		COMMON_USAGE
+		"                    (default 16; scattered uses 4)\n"
+		"  --only NAME       run only case NAME\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "only",	required_argument,	NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	common_opts_init(&opt);
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "o:", longopts,
+				NULL)) != -1) {
+		if (common_opt(&opt, c, optarg))
+			continue;
+		switch (c) {
+		case 'o':
+			opt_only = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	run_cases(ARRAY_SIZE(cases), case_name, case_fn, opt_only, &opt);
+}
