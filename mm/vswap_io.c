@@ -443,6 +443,24 @@ void vswap_slot_commit(struct folio *folio, swp_entry_t slot)
 	vswap_folio_set_backend(folio, vswap_phys_word(slot));
 }
 
+/* Is the data a backend word names read synchronously? See below. */
+static bool vswap_word_synchronous(unsigned long word)
+{
+	struct swap_info_struct *si;
+
+	switch (word & VSWAP_TAG_MASK) {
+	case VSWAP_ZERO:
+	case VSWAP_ZSWAP:
+		return true;
+	case VSWAP_PHYS:
+		/* The word may be stale; swap_info_structs are never freed. */
+		si = swp_swap_info(vswap_word_slot(word));
+		return si && data_race(si->flags & SWP_SYNCHRONOUS_IO);
+	default:
+		return false;
+	}
+}
+
 /**
  * vswap_read_synchronous - can a slot's data be read without the swap cache?
  * @vslot: the slot
@@ -460,20 +478,40 @@ void vswap_slot_commit(struct folio *folio, swp_entry_t slot)
  */
 bool vswap_read_synchronous(unsigned long vslot)
 {
-	unsigned long word = vswap_backend(vslot);
-	struct swap_info_struct *si;
+	return vswap_word_synchronous(vswap_backend(vslot));
+}
 
-	switch (word & VSWAP_TAG_MASK) {
-	case VSWAP_ZERO:
-	case VSWAP_ZSWAP:
-		return true;
-	case VSWAP_PHYS:
-		/* The word may be stale; swap_info_structs are never freed. */
-		si = swp_swap_info(vswap_word_slot(word));
-		return si && data_race(si->flags & SWP_SYNCHRONOUS_IO);
-	default:
+/**
+ * vswap_read_whole - can slots be read into one large folio, bypassing the
+ * swap cache?
+ * @entry: the first of them, a virtual entry
+ * @nr: how many
+ *
+ * Their data must all come from one place that a fault reads straight into
+ * its folio: all zero-filled, all in zswap, or all on a run of contiguous
+ * slots of one synchronous device (zram).
+ *
+ * Context: lock-free, so a hint unless the caller holds the slots' claims.
+ * Return: true if @nr slots from @entry can be read as one folio.
+ */
+bool vswap_read_whole(swp_entry_t entry, int nr)
+{
+	unsigned long vslot = swp_offset(entry);
+	unsigned long first = vswap_backend(vslot), word;
+	int i;
+
+	if (!vswap_word_synchronous(first))
 		return false;
+	for (i = 1; i < nr; i++) {
+		word = vswap_backend(vslot + i);
+		if ((word & VSWAP_TAG_MASK) != (first & VSWAP_TAG_MASK))
+			return false;
+		if ((first & VSWAP_TAG_MASK) == VSWAP_PHYS &&
+		    !vswap_slot_nth(vswap_word_slot(first),
+				    vswap_word_slot(word), i))
+			return false;
 	}
+	return true;
 }
 
 /**

@@ -92,6 +92,7 @@ bool vswap_folio_scattered(struct folio *folio);
 unsigned int vswap_folio_swap_flags(struct folio *folio);
 int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
 bool vswap_read_synchronous(unsigned long vslot);
+bool vswap_read_whole(swp_entry_t entry, int nr);
 int vswap_unuse(struct swap_info_struct *si);
 
 #ifdef CONFIG_VIRTUAL_SWAP

@@ -17,9 +17,17 @@
  *              of 16 free slots is left: with virtual swap the folios
  *              still go out whole, each written to 16 separate device
  *              slots (vswap_scattered); without it they are split
+ *   mixed_in   folios stored whole in zswap, then some of their pages
+ *              written back to the device by the zswap shrinker: each is
+ *              read back whole if zswap still holds all of it, else a
+ *              page at a time from both
  *
  * Each case needs the environment it names: zswap enabled or not, a swap
  * device or none (see the check suite).
+ *
+ * With virtual swap, folios that zswap, the zero state or zram hold are
+ * read back whole by the fault that touches them (per-size nr_anon, swpin
+ * and zswpin); those on a disk come back a page at a time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,12 +45,16 @@ static const char *opt_only;
 
 enum mthp_item {
 	MTHP_ALLOC, MTHP_SWPOUT, MTHP_ZSWPOUT, MTHP_FALLBACK, MTHP_SPLIT,
-	NR_MTHP_ITEMS
+	MTHP_SWPIN, MTHP_ZSWPIN, MTHP_NR_ANON, NR_MTHP_ITEMS
 };
 
-/* Per-size counters: folios written to a device, stored by zswap, split. */
+/*
+ * Per-size counters: folios written to a device, stored by zswap, split;
+ * read whole from a device, loaded whole from zswap; mapped now.
+ */
 static const char * const mthp_names[NR_MTHP_ITEMS] = {
 	"anon_fault_alloc", "swpout", "zswpout", "swpout_fallback", "split",
+	"swpin", "zswpin", "nr_anon",
 };
 
 struct counts {
@@ -125,12 +137,42 @@ struct expect {
 	enum vmstat_item backend;	/* this counter took the pages */
 	bool zswap_rejected;		/* zswap refused every folio */
 	bool scattered;			/* written to separate device slots */
+	bool read_whole;		/* with virtual swap, read back whole */
 };
 
 static uint64_t delta(const struct counts *a, const struct counts *b,
 		      enum vmstat_item i)
 {
 	return vm_delta(&a->vm, &b->vm, i);
+}
+
+/*
+ * A fault on a slot that zswap, the zero state or zram holds reads its
+ * whole folio when every page of it is there: the folios come back as
+ * 64 kB folios (nr_anon), counted by zswap's or the device's per-size
+ * counter. Disks read a page at a time through the swap cache.
+ */
+static bool read_whole(const char *what, const struct counts *before,
+		       const struct counts *after, const struct expect *e,
+		       long folios)
+{
+	int64_t mapped = (int64_t)(after->mthp[MTHP_NR_ANON] -
+				   before->mthp[MTHP_NR_ANON]);
+	uint64_t zin = after->mthp[MTHP_ZSWPIN] - before->mthp[MTHP_ZSWPIN];
+	uint64_t din = after->mthp[MTHP_SWPIN] - before->mthp[MTHP_SWPIN];
+	uint64_t by = e->backend == VM_ZSWPOUT ? zin :
+		      e->backend == VM_PSWPOUT ? din : (uint64_t)mapped;
+
+	ksft_print_msg("%s: %ld folios dropped; read back whole: %lld mapped, %llu from zswap, %llu from a device\n",
+		       what, folios, (long long)mapped,
+		       (unsigned long long)zin, (unsigned long long)din);
+	if (!e->read_whole || !vswap_enabled())
+		return true;
+	if (mapped < folios * 9 / 10 || (int64_t)by < folios * 9 / 10) {
+		ksft_print_msg("%s: want the folios read back whole\n", what);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -221,6 +263,7 @@ static bool large_round_trip(const char *what, size_t size, enum pattern p,
 	ok &= verify(what, buf, size, p, opt.seed);
 	counts_read(&after);
 	ok &= dropped >= 0 && swapped_in(what, &mid.vm, &after.vm, dropped);
+	ok &= read_whole(what, &mid, &after, e, dropped / folio_pages);
 	munmap(buf, size);
 	return ok;
 }
@@ -245,7 +288,7 @@ static int large_case(const char *what, int zswap, bool device,
 
 static int test_zswap(const char *what)
 {
-	const struct expect e = { .backend = VM_ZSWPOUT };
+	const struct expect e = { .backend = VM_ZSWPOUT, .read_whole = true };
 
 	return large_case(what, 1, swaps_find(NULL, NULL) > 0,
 			  PAT_COMPRESSIBLE, &e);
@@ -253,7 +296,8 @@ static int test_zswap(const char *what)
 
 static int test_zero(const char *what)
 {
-	const struct expect e = { .backend = VM_SWPOUT_ZERO };
+	const struct expect e = { .backend = VM_SWPOUT_ZERO,
+				  .read_whole = true };
 
 	return large_case(what, -1, swaps_find(NULL, NULL) > 0, PAT_ZERO,
 			  &e);
@@ -261,7 +305,11 @@ static int test_zero(const char *what)
 
 static int test_device(const char *what)
 {
-	const struct expect e = { .backend = VM_PSWPOUT };
+	/* zram reads synchronously: a fault reads a folio whole */
+	const struct expect e = {
+		.backend = VM_PSWPOUT,
+		.read_whole = swaps_find("/dev/zram0", NULL) > 0,
+	};
 
 	return large_case(what, 0, true, PAT_COMPRESSIBLE, &e);
 }
@@ -338,6 +386,88 @@ restore:
 	return ret;
 }
 
+/*
+ * Folios zswap stored whole, of which the zswap shrinker (run by
+ * memory.reclaim of this task's cgroup) then writes some pages back to the
+ * device: their backends disagree, and the faults read them a page at a
+ * time, from zswap and from the device, while the folios left whole in
+ * zswap are read whole.
+ */
+static int test_mixed_in(const char *what)
+{
+	size_t size = opt.size ? opt.size : 16 * MiB;
+	size_t folio_pages = MTHP_KB * 1024 / page_size();
+	struct saved_setting shrinker = { 0 };
+	struct counts before, mid, after;
+	char cg[PATH_MAX], path[PATH_MAX + 16], val[32];
+	struct mthp_settings m;
+	long dropped = -1;
+	uint64_t wb = 0;
+	bool ok = false;
+	int i, err, ret;
+	char *buf;
+
+	ret = need(what, 1, true);
+	if (ret != KSFT_PASS)
+		return ret;
+	if (cg_self(cg, sizeof(cg)) || !strcmp(cg, CGROUP_ROOT)) {
+		ksft_print_msg("%s: needs a cgroup of its own\n", what);
+		return KSFT_FAIL;
+	}
+	ret = mthp_only(&m);
+	if (ret != KSFT_PASS)
+		goto restore;
+	ret = KSFT_FAIL;
+	if (setting_set(&shrinker,
+			"/sys/module/zswap/parameters/shrinker_enabled", "Y"))
+		goto restore;
+	buf = map_anon(size, MTHP_KB * 1024);
+	if (!buf)
+		goto restore;
+	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
+	counts_read(&before);
+	if (!pageout_enough(what, buf, size))
+		goto unmap;
+	/* Each entry is rotated once before it is written back. */
+	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
+	snprintf(val, sizeof(val), "%zu", size / 4);
+	for (i = 1; i <= 8; i++) {
+		err = write_str(path, val);
+		if (err && err != -EAGAIN) {
+			ksft_print_msg("write %s to %s: %s\n", val, path,
+				       strerror(-err));
+			goto unmap;
+		}
+		counts_read(&mid);
+		wb = delta(&before, &mid, VM_ZSWPWB);
+		if (i >= 2 && wb)
+			break;
+	}
+	ksft_print_msg("%s: %llu folios stored whole in zswap, %llu pages written back\n",
+		       what, (unsigned long long)
+		       (mid.mthp[MTHP_ZSWPOUT] - before.mthp[MTHP_ZSWPOUT]),
+		       (unsigned long long)wb);
+	dropped = swapcache_drop(what, buf, size);
+	counts_read(&mid);
+	ok = verify(what, buf, size, PAT_COMPRESSIBLE, opt.seed);
+	counts_read(&after);
+	ok &= dropped >= 0 && swapped_in(what, &mid.vm, &after.vm, dropped);
+	read_whole(what, &mid, &after, &(struct expect){ 0 },
+		   dropped / folio_pages);
+	if (mid.mthp[MTHP_ZSWPOUT] == before.mthp[MTHP_ZSWPOUT] || !wb ||
+	    !delta(&mid, &after, VM_PSWPIN)) {
+		ksft_print_msg("%s: want folios stored whole in zswap, then pages of them written back and read from the device\n",
+			       what);
+		ok = false;
+	}
+unmap:
+	munmap(buf, size);
+restore:
+	setting_restore(&shrinker);
+	mthp_restore(&m);
+	return ok ? KSFT_PASS : ret == KSFT_SKIP ? ret : KSFT_FAIL;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const char *what);
@@ -347,6 +477,7 @@ static const struct {
 	{ "device",	test_device },
 	{ "mixed",	test_mixed },
 	{ "scattered",	test_scattered },
+	{ "mixed_in",	test_mixed_in },
 };
 
 static const char *case_name(unsigned int i)
@@ -364,7 +495,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: swap_large [options]\n"
 		"Swap 64 kB folios out whole through each backend, verify them.\n"
-		"Cases: zswap zero device mixed scattered\n"
+		"Cases: zswap zero device mixed scattered mixed_in\n"
 		COMMON_USAGE
 		"                    (default 16; scattered uses 4)\n"
 		"  --only NAME       run only case NAME\n");
