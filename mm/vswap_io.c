@@ -8,15 +8,19 @@
  * is a "device slot" and appears only in a slot's backend word, in
  * swapfile.c and in page_io.c.
  *
- * Swap-out: folio_alloc_swap() takes a virtual slot, uncharged. When the
- * folio is written, swap_writepage() records where the data went: ZERO for
- * a zero-filled page, ZSWAP when zswap took it, otherwise a device slot is
- * allocated and charged to the memcg now (vswap_slot_reserve()), PHYS, and
- * the IO starts. With no device slot to be had the folio stays resident.
+ * Swap-out: folio_alloc_swap() takes a virtual slot a page, uncharged (a
+ * large folio only while a device could take all of it). When the folio is
+ * written, swap_writepage() records where each page went: ZERO for a
+ * zero-filled folio, ZSWAP when zswap took all of it, otherwise device
+ * slots are allocated and charged to the memcg now
+ * (vswap_folio_to_device()), PHYS, and the IO starts. With no device slot
+ * to be had the folio stays resident.
  *
- * Swap-in: swap_read_folio() reads from what the backend word names; a zswap
- * load into the swap cache leaves FOLIO (the folio is the only copy, and is
- * dirty).
+ * Swap-in: swap_read_folio() reads from what the backend words name; a
+ * zswap load into the swap cache leaves FOLIO (the folio is the only copy,
+ * and is dirty). A fault reads a large folio whole, outside the swap cache,
+ * when its slots are all zero, all in zswap or a run on zram
+ * (vswap_read_whole()).
  *
  * zswap writeback takes a device slot the same way, under the slot's swap
  * cache claim, so a racing swap-in waits on the folio (mm/zswap.c).
@@ -157,13 +161,23 @@ void vswap_release(const struct vswap_held *held, unsigned int nr)
  * may fall back on (memory.zswap.writeback), or room in zswap. A folio no
  * backend can take gets no slot: unmapped, it would only be refused and
  * stay, now in the swap cache, while reclaim keeps trying.
+ *
+ * A large folio needs device slots for all of it: zswap takes it whole or
+ * not at all, one page it cannot compress refuses the folio, and once
+ * unmapped it can no longer be split. Without them (no device, or
+ * writeback off) it gets no slots, and reclaim splits it while it is
+ * still mapped.
  */
 static bool vswap_room_for(struct folio *folio)
 {
-	if (get_nr_swap_pages() >= folio_nr_pages(folio) &&
-	    mem_cgroup_zswap_writeback_enabled(folio_memcg(folio)))
+	long nr = folio_nr_pages(folio);
+	struct mem_cgroup *memcg = folio_memcg(folio);
+
+	if (get_nr_swap_pages() >= nr &&
+	    mem_cgroup_zswap_writeback_enabled(memcg) &&
+	    (nr == 1 || mem_cgroup_nr_device_slots(memcg) >= nr))
 		return true;
-	return zswap_may_store(folio);
+	return nr == 1 && zswap_may_store(folio);
 }
 
 /**
@@ -176,9 +190,10 @@ static bool vswap_room_for(struct folio *folio)
  * for device slots only.
  *
  * Return: the first entry, or a zero entry if @folio is large and
- * CONFIG_THP_SWAP is off (reclaim then splits it), the memcg may not swap
- * (memory.swap.max is 0), no backend has room for @folio (counted as
- * vswap_no_room), or no slots can be allocated (vswap_alloc_fail).
+ * CONFIG_THP_SWAP is off or no device has room for all of it (reclaim then
+ * splits it), the memcg may not swap (memory.swap.max is 0), no backend has
+ * room for @folio (counted as vswap_no_room), or no slots can be allocated
+ * (vswap_alloc_fail).
  */
 swp_entry_t vswap_folio_alloc(struct folio *folio)
 {
@@ -191,7 +206,9 @@ swp_entry_t vswap_folio_alloc(struct folio *folio)
 	if (mem_cgroup_swap_ref(folio, &id))
 		return (swp_entry_t){ 0 };
 	if (!vswap_room_for(folio)) {
-		count_vm_event(VSWAP_NO_ROOM);
+		/* a large folio is split and its pages tried one by one */
+		if (nr == 1)
+			count_vm_event(VSWAP_NO_ROOM);
 		mem_cgroup_swap_unref(id, nr);
 		return (swp_entry_t){ 0 };
 	}
@@ -290,17 +307,21 @@ swp_entry_t vswap_folio_slot(struct folio *folio)
 }
 
 /**
- * vswap_folio_scattered - are a large folio's device slots not one run?
+ * vswap_folio_scattered - may a large folio's data not be one run on disk?
  * @folio: locked, in the swap cache under a virtual entry, each of its
  *	   pages with a device slot
  *
- * Return: true unless page i's device slot is the i-th after page 0's.
+ * Return: true if its slots are on a swap file, whose slots are
+ * contiguous on disk only within an extent, or unless page i's device
+ * slot is the i-th after page 0's.
  */
 bool vswap_folio_scattered(struct folio *folio)
 {
 	unsigned int i, nr = folio_nr_pages(folio);
 	swp_entry_t first = vswap_folio_page_slot(folio, 0);
 
+	if (!(swp_swap_info(first)->flags & SWP_BLKDEV))
+		return true;
 	for (i = 1; i < nr; i++)
 		if (!vswap_slot_nth(first, vswap_folio_page_slot(folio, i), i))
 			return true;

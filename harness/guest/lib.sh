@@ -193,12 +193,13 @@ swap_setup() {
 	file) swap_file $SWAPFILE "${SWAPFILE_MB:-384}";;
 	zswap-file) zswap_on && swap_file $SWAPFILE "${SWAPFILE_MB:-384}";;
 	two-files) swap_file $SWAPFILE 32 ${SWAPFILE}2 64;;
-	small-file) swap_file $SWAPFILE 16;;
 	zswap-only) zswap_on;;
-	zram)
+	zram|small-zram)
+		local size=${ZRAM_SIZE:-512M}
+		[ "$1" = small-zram ] && size=16M
 		[ -e /sys/block/zram0 ] || echo 1 > /sys/class/zram-control/hot_add
 		echo "${ZRAM_ALGO:-lz4}" > /sys/block/zram0/comp_algorithm &&
-		echo "${ZRAM_SIZE:-512M}" > /sys/block/zram0/disksize &&
+		echo "$size" > /sys/block/zram0/disksize &&
 		mkswap /dev/zram0 > /dev/null && swapon /dev/zram0;;
 	*) echo "# unknown swap environment '$1'"; return 1;;
 	esac

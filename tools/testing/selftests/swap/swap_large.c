@@ -6,7 +6,8 @@
  * counters show where they went.
  *
  *   zswap      compressible folios: zswap stores every page of them
- *              (hugepages-64kB/stats/zswpout)
+ *              (hugepages-64kB/stats/zswpout); with virtual swap and no
+ *              device behind zswap they are split first
  *   zero       zero-filled folios: recorded as zero, stored nowhere (no
  *              per-size counter: none split and swpout_zero moved)
  *   device     zswap off: whole folios written to the swap device
@@ -17,6 +18,10 @@
  *              of 16 free slots is left: with virtual swap the folios
  *              still go out whole, each written to 16 separate device
  *              slots (vswap_scattered); without it they are split
+ *   file       a swap file (16 MiB of folios, across its extents): slots
+ *              are taken a page at a time and written a run of disk
+ *              sectors at a time (vswap_scattered); without virtual
+ *              swap the folios are split
  *   mixed_in   folios stored whole in zswap, then some of their pages
  *              written back to the device by the zswap shrinker: each is
  *              read back whole if zswap still holds all of it, else a
@@ -138,6 +143,7 @@ struct expect {
 	bool zswap_rejected;		/* zswap refused every folio */
 	bool scattered;			/* written to separate device slots */
 	bool read_whole;		/* with virtual swap, read back whole */
+	bool split;			/* split first (no device behind zswap) */
 };
 
 static uint64_t delta(const struct counts *a, const struct counts *b,
@@ -227,7 +233,7 @@ static bool large_round_trip(const char *what, size_t size, enum pattern p,
 		       (unsigned long long)(mid.scattered - before.scattered),
 		       (unsigned long long)(mid.zswap_rejects - before.zswap_rejects));
 	/* Without virtual swap, no contiguous slots means a split. */
-	want_split = e->scattered && !vswap_enabled();
+	want_split = e->split || (e->scattered && !vswap_enabled());
 	if (want_split ? !split :
 	    split || (e->backend != VM_SWPOUT_ZERO &&
 		      whole * folio_pages < pages * 9 / 10)) {
@@ -288,10 +294,15 @@ static int large_case(const char *what, int zswap, bool device,
 
 static int test_zswap(const char *what)
 {
-	const struct expect e = { .backend = VM_ZSWPOUT, .read_whole = true };
+	bool device = swaps_find(NULL, NULL) > 0;
+	/*
+	 * With virtual swap and no device, a folio is split first: one page
+	 * zswap refused would keep it all in memory, no longer splittable.
+	 */
+	const struct expect e = { .backend = VM_ZSWPOUT, .read_whole = device,
+				  .split = !device };
 
-	return large_case(what, 1, swaps_find(NULL, NULL) > 0,
-			  PAT_COMPRESSIBLE, &e);
+	return large_case(what, 1, device, PAT_COMPRESSIBLE, &e);
 }
 
 static int test_zero(const char *what)
@@ -311,6 +322,18 @@ static int test_device(const char *what)
 		.read_whole = swaps_find("/dev/zram0", NULL) > 0,
 	};
 
+	return large_case(what, 0, true, PAT_COMPRESSIBLE, &e);
+}
+
+/* A swap file: slots a page at a time, contiguous on disk by extents. */
+static int test_file(const char *what)
+{
+	const struct expect e = { .backend = VM_PSWPOUT, .scattered = true };
+
+	if (swaps_find("/mnt/swapfile", NULL) <= 0) {
+		ksft_print_msg("%s: needs the swap file /mnt/swapfile\n", what);
+		return KSFT_FAIL;
+	}
 	return large_case(what, 0, true, PAT_COMPRESSIBLE, &e);
 }
 
@@ -477,6 +500,7 @@ static const struct {
 	{ "device",	test_device },
 	{ "mixed",	test_mixed },
 	{ "scattered",	test_scattered },
+	{ "file",	test_file },
 	{ "mixed_in",	test_mixed_in },
 };
 
@@ -495,7 +519,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: swap_large [options]\n"
 		"Swap 64 kB folios out whole through each backend, verify them.\n"
-		"Cases: zswap zero device mixed scattered mixed_in\n"
+		"Cases: zswap zero device mixed scattered file mixed_in\n"
 		COMMON_USAGE
 		"                    (default 16; scattered uses 4)\n"
 		"  --only NAME       run only case NAME\n");
