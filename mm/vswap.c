@@ -301,8 +301,12 @@ static void vswap_cluster_relink(struct vswap_cluster *c)
 		vswap_cluster_bury(c);
 }
 
-/* A cluster to allocate from, now owned by the caller. */
-static struct vswap_cluster *vswap_cluster_take(bool partial_ok)
+/*
+ * A cluster to allocate from, now owned by the caller. The spare only for
+ * @spare_ok: it keeps single pages moving; a large folio is split instead.
+ */
+static struct vswap_cluster *vswap_cluster_take(bool partial_ok,
+						bool spare_ok)
 {
 	struct vswap_cluster *c = NULL;
 
@@ -321,7 +325,7 @@ static struct vswap_cluster *vswap_cluster_take(bool partial_ok)
 			return c;
 	}
 	c = vswap_cluster_new(VSWAP_GFP);
-	if (IS_ERR(c)) {
+	if (IS_ERR(c) && spare_ok) {
 		struct vswap_cluster *spare = xchg(&vswap_spare, NULL);
 
 		if (spare) {
@@ -363,7 +367,8 @@ static int vswap_cluster_find(struct vswap_cluster *c, unsigned int start,
  * that is about to enter the swap cache, and with no backend.
  *
  * Context: process context (reclaim), holding no vswap lock; does not
- * sleep: a new cluster is allocated with GFP_NOWAIT, or is the spare.
+ * sleep: a new cluster is allocated with GFP_NOWAIT, or is the spare (for
+ * single slots only: a large folio can be split instead).
  * Return: 0; -ENOSPC when the virtual space is at its limit, or -ENOMEM when
  * a new cluster cannot be allocated, and there is no spare either; -EINVAL
  * for an order above a cluster.
@@ -393,7 +398,7 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 			vswap_cluster_disown(c);
 		}
 		/* A partial cluster may be too fragmented: then a new one. */
-		c = vswap_cluster_take(partial_ok);
+		c = vswap_cluster_take(partial_ok, !order);
 		partial_ok = false;
 		if (IS_ERR(c)) {
 			local_unlock(&vswap_pcp.lock);

@@ -166,7 +166,8 @@ void vswap_release(const struct vswap_held *held, unsigned int nr)
  * not at all, one page it cannot compress refuses the folio, and once
  * unmapped it can no longer be split. Without them (no device, or
  * writeback off) it gets no slots, and reclaim splits it while it is
- * still mapped.
+ * still mapped; so too while a device does its own swap I/O (NFS), which
+ * takes no large folio (vswap_folio_slots_alloc()).
  */
 static bool vswap_room_for(struct folio *folio)
 {
@@ -175,7 +176,8 @@ static bool vswap_room_for(struct folio *folio)
 
 	if (get_nr_swap_pages() >= nr &&
 	    mem_cgroup_zswap_writeback_enabled(memcg) &&
-	    (nr == 1 || mem_cgroup_nr_device_slots(memcg) >= nr))
+	    (nr == 1 || (mem_cgroup_nr_device_slots(memcg) >= nr &&
+			 !(vswap_devices_flags() & SWP_FS_OPS))))
 		return true;
 	return nr == 1 && zswap_may_store(folio);
 }

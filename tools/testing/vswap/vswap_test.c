@@ -588,13 +588,18 @@ static void new_cluster_failures(void)
 	ok = !vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v) && list_empty(&vswap_partial);
 	/*
 	 * Taking a new cluster queued the work that makes the spare. With
-	 * every allocation failing, the next new cluster is the spare, and
-	 * the work is queued again; until it runs there is none.
+	 * every allocation failing, a whole-cluster request fails and leaves
+	 * the spare (a large folio is split instead); the next new cluster
+	 * for a single slot is the spare, and the work is queued again;
+	 * until it runs there is none.
 	 */
 	vt_run_work();
 	spare_ok = READ_ONCE(vswap_spare);
 	vt_fail_sites = (1u << VT_NR_ALLOC_SITES) - 1;
-	spare_ok &= !vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v2) &&
+	spare_ok &= vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v2) == -ENOMEM &&
+		    READ_ONCE(vswap_spare);
+	v2 = 0;
+	spare_ok &= !vswap_alloc(0, 1, &v2) &&
 		    vt_events[VSWAP_SPARE] == spares + 1 && !READ_ONCE(vswap_spare) &&
 		    vswap_spare_work.pending;
 	for (site = 0; site < VT_NR_ALLOC_SITES; site++) {
@@ -609,7 +614,7 @@ static void new_cluster_failures(void)
 	WRITE_ONCE(vswap_max_clusters, max);
 	vswap_cache_put(v, VSWAP_CLUSTER_SLOTS);
 	if (v2)
-		vswap_cache_put(v2, VSWAP_CLUSTER_SLOTS);
+		vswap_cache_put(v2, 1);
 	check(ok && !vswap_slots_in_use(),
 	      "a full virtual space gives -ENOSPC; nothing kept");
 	spare_ok &= vt_run_work() && READ_ONCE(vswap_spare);

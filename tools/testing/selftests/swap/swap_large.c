@@ -23,9 +23,8 @@
  *              sectors at a time (vswap_scattered); without virtual
  *              swap the folios are split
  *   mixed_in   folios stored whole in zswap, then some of their pages
- *              written back to the device by the zswap shrinker: each is
- *              read back whole if zswap still holds all of it, else a
- *              page at a time from both
+ *              written back to the device by the zswap shrinker: read
+ *              back a page at a time from both, every byte intact
  *
  * Each case needs the environment it names: zswap enabled or not, a swap
  * device or none (see the check suite).
@@ -413,8 +412,8 @@ restore:
  * Folios zswap stored whole, of which the zswap shrinker (run by
  * memory.reclaim of this task's cgroup) then writes some pages back to the
  * device: their backends disagree, and the faults read them a page at a
- * time, from zswap and from the device, while the folios left whole in
- * zswap are read whole.
+ * time, from zswap and from the device (the counts of folios read whole
+ * are printed; how many stayed whole depends on the shrinker).
  */
 static int test_mixed_in(const char *what)
 {
