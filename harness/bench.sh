@@ -3,9 +3,12 @@
 # benchmark fragment (the patched one with virtual swap on), boot each
 # alternately (base, patched, base, ...) for
 # ROUNDS rounds of the guest 'bench' suite, and write the report to
-# results/bench/ (report.md, ratios.png, data.json).
+# results/bench/ (report.md, ratios.png, data.json). Each round boots each
+# kernel once per vCPU count in BENCH_SMP; with one vCPU the suite runs
+# its throughput loads only, under names ending in _1cpu.
 #
-# Environment: ROUNDS (default 3), BENCH_OUT (default results/bench).
+# Environment: ROUNDS (default 3), BENCH_OUT (default results/bench),
+# BENCH_SMP (default "2 1").
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -22,16 +25,21 @@ GUEST_EXTRA=stress-ng "$TOP/harness/initramfs.sh" "$BUILD/obj/bench" "$BUILD/gue
 
 rm -rf "$logs"
 for r in $(seq 1 "$rounds"); do
-	for k in base patched; do
-		case $k in
-		base) obj=$BUILD/base/obj/bench;;
-		patched) obj=$BUILD/obj/bench;;
-		esac
-		echo "round $r/$rounds: $k"
-		"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --timeout 1800 \
-			--kernel "$obj/arch/x86/boot/bzImage" --initrd "$BUILD/guest/bench.cpio.gz" \
-			--out "$logs/$k-$r" > "$logs.$k-$r.txt" ||
-			{ cat "$logs.$k-$r.txt"; die "benchmark run $k-$r failed: see $logs/$k-$r"; }
+	for smp in ${BENCH_SMP:-2 1}; do
+		for k in base patched; do
+			case $k in
+			base) obj=$BUILD/base/obj/bench;;
+			patched) obj=$BUILD/obj/bench;;
+			esac
+			run=$k-$r
+			[ "$smp" = 2 ] || run=$run-${smp}cpu
+			echo "round $r/$rounds: $k, $smp vCPUs"
+			"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --timeout 1800 \
+				--smp "$smp" --kernel "$obj/arch/x86/boot/bzImage" \
+				--initrd "$BUILD/guest/bench.cpio.gz" \
+				--out "$logs/$run" > "$logs.$run.txt" ||
+				{ cat "$logs.$run.txt"; die "benchmark run $run failed: see $logs/$run"; }
+		done
 	done
 done
 # Without patches or kernel files in the overlay the two kernels are the

@@ -6,6 +6,7 @@ spread over rounds; report.md, ratios.png and data.json in --out."""
 
 import argparse
 import datetime
+import glob
 import json
 import os
 import re
@@ -19,14 +20,23 @@ HIGHER_IS_BETTER = {'throughput_mbs': True, 'bogo_ops_s': True,
                     'vswap_bytes_per_page': None, 'munmap_ms': False,
                     'exit_ms': False, 'swapped_mib': None,
                     'swapped_pages': None, 'meta_bytes_per_page': False,
-                    'meta_slab_bpp': None, 'swapcached_mib': None}
+                    'meta_slab_bpp': None, 'swapcached_mib': None,
+                    'out_mbs': True, 'in_mbs': True, 'swpout': None,
+                    'swpout_fallback': None, 'swpin': None,
+                    'mthp_swpout': None, 'mthp_swpout_fallback': None,
+                    'pswpin': None, 'pswpout': None, 'pgmajfault': None,
+                    'swap_ra': None, 'swap_ra_hit': None}
 UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'wall_s': 's', 'swapoff_s': 's', 'bytes_per_page': 'B',
          'stored_pages': 'pages', 'completed': 'runs', 'device_kb': 'KiB',
          'vswap_bytes_per_page': 'B', 'munmap_ms': 'ms', 'exit_ms': 'ms',
          'swapped_mib': 'MiB', 'swapped_pages': 'pages',
          'meta_bytes_per_page': 'B', 'meta_slab_bpp': 'B',
-         'swapcached_mib': 'MiB'}
+         'swapcached_mib': 'MiB', 'out_mbs': 'MiB/s', 'in_mbs': 'MiB/s',
+         'swpout': 'folios', 'swpout_fallback': 'folios', 'swpin': 'folios',
+         'mthp_swpout': 'folios', 'mthp_swpout_fallback': 'folios',
+         'pswpin': 'pages', 'pswpout': 'pages', 'pgmajfault': 'faults',
+         'swap_ra': 'pages', 'swap_ra_hit': 'pages'}
 
 
 def collect(logs, rounds):
@@ -34,15 +44,18 @@ def collect(logs, rounds):
     accel = set()
     for k in ('base', 'patched'):
         for r in range(1, rounds + 1):
-            d = os.path.join(logs, f'{k}-{r}')
-            with open(os.path.join(d, 'summary.json')) as f:
-                accel.add(json.load(f)['accel'])
-            for line in open(os.path.join(d, 'results.log')):
-                m = re.match(r'^BENCH (\S+) (\S+) (\S+)', line)
-                if m:
-                    key = (m.group(1), m.group(2))
-                    data.setdefault(key, {}).setdefault(k, {})[r] = float(
-                        m.group(3))
+            # one boot per vCPU count: k-r (2 vCPUs), k-r-1cpu, ...
+            dirs = sorted(glob.glob(os.path.join(logs, f'{k}-{r}')) +
+                          glob.glob(os.path.join(logs, f'{k}-{r}-*cpu')))
+            for d in dirs:
+                with open(os.path.join(d, 'summary.json')) as f:
+                    accel.add(json.load(f)['accel'])
+                for line in open(os.path.join(d, 'results.log')):
+                    m = re.match(r'^BENCH (\S+) (\S+) (\S+)', line)
+                    if m:
+                        key = (m.group(1), m.group(2))
+                        data.setdefault(key, {}).setdefault(k, {})[r] = \
+                            float(m.group(3))
     return data, sorted(accel)
 
 
@@ -92,7 +105,7 @@ def main():
         '',
         f'- Base: Debian linux-source-6.12 {a.base_version}',
         f'- Date: {datetime.date.today().isoformat()}; accelerator: '
-        f'{", ".join(accel).upper()}; guest: 2 vCPUs, 1 GiB, 512 MiB swap disk',
+        f'{", ".join(accel).upper()}; guest: 2 vCPUs (rows ending _Ncpu: N vCPUs), 1 GiB, 512 MiB swap disk',
         f'- Command: `{a.command}` (kernels alternate base, patched, base, ...;'
         f' {a.rounds} rounds)',
         '- Ratio = median(patched) / median(base); the spread is the range of'

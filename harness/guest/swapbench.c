@@ -25,6 +25,15 @@
  *	(munmap_ms); then the same in a child process, timing its exit from
  *	SIGKILL to wait() (exit_ms). Reports swapped_mib and swapcached_mib,
  *	the memory swapped out, and in the swap cache, at munmap.
+ * swapbench large NAME MIB RATIO
+ *	Large folios out and in: map MIB aligned to 2 MiB, advise
+ *	MADV_HUGEPAGE (the caller enables the folio size it measures), write
+ *	it, page it all out with MADV_PAGEOUT and wait for the writes to end
+ *	(out_mbs: MiB paged out per second), drop what stays in the swap
+ *	cache (see drop_swap_cache()), then read every page back and check
+ *	it (in_mbs). RATIO as for usemem; 0: zero-filled pages. Reports
+ *	out_mbs, in_mbs, sys_s of both, and swapped_mib and swapcached_mib
+ *	before the reads.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,6 +60,7 @@
  * default: compresses far better than real data).
  */
 static size_t random_words;
+static int zero_pages;		/* swapbench large with RATIO 0 */
 
 static uint64_t mix(uint64_t x)		/* splitmix64's finaliser */
 {
@@ -64,6 +74,8 @@ static uint64_t mix(uint64_t x)		/* splitmix64's finaliser */
 /* Word @i of the page tagged @tag. */
 static uint64_t word(uint64_t tag, size_t i)
 {
+	if (zero_pages)
+		return 0;
 	if (random_words)
 		return i < random_words ? mix(tag + i) : tag;
 	return (i % 8 == 0) ? tag ^ i : tag;
@@ -375,6 +387,111 @@ static int time_swapoff(const char *name, const char *dev)
 	return 0;
 }
 
+/*
+ * Wait, polling every 10 ms, until nothing is under writeback and either
+ * all @bytes are swapped out or VmSwap has not moved for 0.2 s (at most
+ * 30 s): the end of a MADV_PAGEOUT, timed closer than settle_pageout().
+ * Return: the seconds since @t0 at which VmSwap last grew.
+ */
+static double wait_pageout(size_t bytes, const struct timespec *t0)
+{
+	double grew = since(t0);
+	long last = -1, now;
+	int i, steady = 0;
+
+	for (i = 0; i < 3000; i++) {
+		now = kb_field("/proc/self/status", "VmSwap");
+		if (now != last)
+			grew = since(t0);
+		if (!kb_field("/proc/meminfo", "Writeback")) {
+			if (now >= (long)(bytes >> 10))
+				return since(t0);
+			steady = now == last ? steady + 1 : 0;
+			if (steady == 20)
+				return grew;
+		}
+		last = now;
+		usleep(10000);
+	}
+	return since(t0);
+}
+
+/*
+ * Drop the clean swap cache left by the writes (folios that were under
+ * writeback when reclaim passed them stay cached): the memory cgroup we
+ * run in reclaims them (memory.reclaim in SWAPBENCH_RECLAIM), so that the
+ * reads that follow come from the backend, not from the cache.
+ */
+static void drop_swap_cache(void)
+{
+	const char *file = getenv("SWAPBENCH_RECLAIM");
+	FILE *f;
+
+	if (!file)
+		return;
+	f = fopen(file, "w");
+	if (!f) {
+		perror(file);
+		exit(2);
+	}
+	/* EAGAIN once nothing more can go: the expected end */
+	fputs("1G", f);
+	fclose(f);
+}
+
+static double sys_time(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+}
+
+static int large(const char *name, size_t bytes)
+{
+	const size_t align = 2UL << 20;
+	struct timespec t0;
+	double out, in, sys0;
+	char *map, *buf;
+	size_t off;
+	int bad;
+
+	map = mmap(NULL, bytes + align, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED) {
+		perror("mmap");
+		return 2;
+	}
+	buf = (char *)(((uintptr_t)map + align - 1) & ~(align - 1));
+	if (madvise(buf, bytes, MADV_HUGEPAGE))
+		perror("madvise(MADV_HUGEPAGE)");
+	for (off = 0; off < bytes; off += PAGE)
+		fill((uint64_t *)(buf + off), tag_of(buf + off));
+
+	sys0 = sys_time();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (madvise(buf, bytes, MADV_PAGEOUT)) {
+		perror("madvise(MADV_PAGEOUT)");
+		return 2;
+	}
+	out = wait_pageout(bytes, &t0);
+	printf("BENCH %s swapped_mib %.1f\n", name,
+	       kb_field("/proc/self/status", "VmSwap") / 1024.0);
+	drop_swap_cache();
+	printf("BENCH %s swapcached_mib %.1f\n", name,
+	       kb_field("/proc/meminfo", "SwapCached") / 1024.0);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bad = check_all(buf, bytes);
+	in = since(&t0);
+	if (bad)
+		return 1;
+	printf("BENCH %s out_mbs %.1f\n", name, (bytes >> 20) / out);
+	printf("BENCH %s in_mbs %.1f\n", name, (bytes >> 20) / in);
+	printf("BENCH %s sys_s %.3f\n", name, sys_time() - sys0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 5 || argc == 6) && !strcmp(argv[1], "usemem")) {
@@ -389,7 +506,14 @@ int main(int argc, char **argv)
 		return time_swapoff(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "free"))
 		return free_swapped(argv[2], strtoul(argv[3], NULL, 0) << 20);
-	fprintf(stderr, "usage: %s usemem NAME NPROC MIB [RATIO] | hold MIB READYFILE [NPROC] | swapoff NAME DEVICE | free NAME MIB\n",
+	if (argc == 5 && !strcmp(argv[1], "large")) {
+		if (atoi(argv[4]) > 0)
+			random_words = PAGE / 8 / atoi(argv[4]);
+		else
+			zero_pages = 1;
+		return large(argv[2], strtoul(argv[3], NULL, 0) << 20);
+	}
+	fprintf(stderr, "usage: %s usemem NAME NPROC MIB [RATIO] | hold MIB READYFILE [NPROC] | swapoff NAME DEVICE | free NAME MIB | large NAME MIB RATIO\n",
 		argv[0]);
 	return 2;
 }
