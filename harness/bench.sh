@@ -8,7 +8,8 @@
 # its throughput loads only, under names ending in _1cpu.
 #
 # Environment: ROUNDS (default 3), BENCH_OUT (default results/bench),
-# BENCH_SMP (default "2 1").
+# BENCH_SMP (default "2 1"), BENCH_ONLY (a regular expression: only the
+# workloads whose run name, ENV/NAME, matches; default all).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -23,6 +24,8 @@ echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
 	"$TOP/configs/vswap-bench.config"
 GUEST_EXTRA=stress-ng "$TOP/harness/initramfs.sh" "$BUILD/obj/bench" "$BUILD/guest/bench.cpio.gz"
 
+only=()
+[ -z "${BENCH_ONLY:-}" ] || only=(--append "vtest.only=$BENCH_ONLY")
 rm -rf "$logs"
 for r in $(seq 1 "$rounds"); do
 	for smp in ${BENCH_SMP:-2 1}; do
@@ -35,7 +38,7 @@ for r in $(seq 1 "$rounds"); do
 			[ "$smp" = 2 ] || run=$run-${smp}cpu
 			echo "round $r/$rounds: $k, $smp vCPUs"
 			"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --timeout 1800 \
-				--smp "$smp" --kernel "$obj/arch/x86/boot/bzImage" \
+				--smp "$smp" "${only[@]}" --kernel "$obj/arch/x86/boot/bzImage" \
 				--initrd "$BUILD/guest/bench.cpio.gz" \
 				--out "$logs/$run" > "$logs.$run.txt" ||
 				{ cat "$logs.$run.txt"; die "benchmark run $run failed: see $logs/$run"; }
@@ -51,4 +54,4 @@ fi
 mkdir -p "$out"
 "$TOP/harness/report.py" $aa --logs "$logs" --rounds "$rounds" --out "$out" \
 	--base-version "$(installed_base_version)" \
-	--command "make bench ROUNDS=$rounds"
+	--command "make bench ROUNDS=$rounds${BENCH_SMP:+ BENCH_SMP='$BENCH_SMP'}${BENCH_ONLY:+ BENCH_ONLY='$BENCH_ONLY'}"

@@ -273,7 +273,7 @@ void vswap_folio_reject(struct folio *folio)
 	unsigned int i, nr = folio_nr_pages(folio);
 	unsigned long tag;
 
-	count_vm_event(VSWAP_REJECT);
+	count_vm_events(VSWAP_REJECT, nr);
 	for (i = 0; i < nr; i++) {
 		tag = vswap_backend(swp_offset(folio->swap) + i) &
 		      VSWAP_TAG_MASK;
@@ -413,7 +413,10 @@ bool vswap_folio_to_device(struct folio *folio)
 		;
 	if (i == nr)
 		return true;
-	/* Some pages have slots, some not: new ones for all (rare). */
+	/*
+	 * Not every page has a slot (none yet, or zswap stored some pages
+	 * of it, releasing theirs, then refused one): new ones for all.
+	 */
 	vswap_folio_set_backend(folio, VSWAP_FOLIO);
 	return vswap_folio_slots_alloc(folio);
 }

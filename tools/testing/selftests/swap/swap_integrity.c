@@ -459,11 +459,15 @@ static bool large_folios_as_expected(const char *what, uint64_t whole,
 	ksft_print_msg("%s: large folios swapped out whole +%llu, split +%llu\n",
 		       what, (unsigned long long)whole,
 		       (unsigned long long)split);
-	if (want_split ? !whole && split : whole && !split)
+	/*
+	 * A few may split: a folio that found no free cluster (no spare
+	 * for large ones) goes out a page at a time.
+	 */
+	if (want_split ? !whole && split : whole && split * 10 <= whole + split)
 		return true;
 	ksft_print_msg("%s: want large folios %s\n", what, want_split ?
 		       "split (no swap device behind zswap)" :
-		       "swapped out whole, none split");
+		       "swapped out whole, at most a tenth split");
 	return false;
 }
 
