@@ -528,6 +528,8 @@ static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 		relink = nfreed && (c->state == VC_FULL ||
 				    (c->state == VC_PARTIAL && !c->nr_used));
 		spin_unlock(&c->lock);
+		if (!nfreed)
+			continue;
 		if (relink)
 			vswap_cluster_relink(c);
 		atomic_long_sub(nfreed, &vswap_nr_used);
@@ -1057,10 +1059,6 @@ void __init vswap_table_init(void)
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/vswap:dead",
 					NULL, vswap_cpu_dead);
 	WARN_ON(ret < 0);
-	/* A folio's slots lie in one cluster: 64K pages' THPs do not fit. */
-	if (IS_ENABLED(CONFIG_THP_SWAP) && HPAGE_PMD_ORDER > VSWAP_CLUSTER_SHIFT)
-		pr_info("PMD-size folios (order %d) are split before swap-out\n",
-			HPAGE_PMD_ORDER);
 }
 
 #ifdef CONFIG_VIRTUAL_SWAP_KUNIT_TEST

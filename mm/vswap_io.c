@@ -349,11 +349,7 @@ static bool vswap_folio_slots_alloc(struct folio *folio)
 		return false;
 	slot = swap_slot_get(folio_order(folio));
 	if (slot.val) {
-		/* Their one reference each is the virtual slot, no cache. */
-		for (i = 0; i < nr; i++)
-			swap_duplicate(swp_entry(swp_type(slot),
-						 swp_offset(slot) + i));
-		put_swap_folio(folio, slot);
+		swap_slot_hold(slot, nr);
 		for (i = 0; i < nr; i++)
 			vswap_folio_set_page_backend(folio, i,
 				vswap_phys_word(swp_entry(swp_type(slot),
@@ -369,8 +365,7 @@ static bool vswap_folio_slots_alloc(struct folio *folio)
 			swapcache_clear(si, slot, 1);
 			break;
 		}
-		swap_duplicate(slot);
-		swapcache_clear(si, slot, 1);
+		swap_slot_hold(slot, 1);
 		vswap_folio_set_page_backend(folio, i, vswap_phys_word(slot));
 	}
 	if (i == nr) {
@@ -441,9 +436,7 @@ swp_entry_t vswap_slot_reserve(struct folio *folio)
 	slot = swap_slot_alloc(folio);
 	if (!slot.val)
 		return slot;
-	/* The slot's one reference is the virtual slot, not a swap cache. */
-	swap_duplicate(slot);
-	put_swap_folio(folio, slot);
+	swap_slot_hold(slot, 1);
 	return slot;
 }
 

@@ -91,6 +91,7 @@ swp_entry_t vswap_folio_slot(struct folio *folio);
 bool vswap_folio_scattered(struct folio *folio);
 unsigned int vswap_folio_swap_flags(struct folio *folio);
 unsigned int vswap_devices_flags(void);
+void swap_slot_hold(swp_entry_t slot, unsigned int nr);
 int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
 bool vswap_read_synchronous(unsigned long vslot);
 bool vswap_read_whole(swp_entry_t entry, int nr);

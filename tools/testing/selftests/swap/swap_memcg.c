@@ -296,8 +296,12 @@ static int test_swap_max_zero(void)
 			       what);
 		ret = KSFT_FAIL;
 	}
-	if (events < size / page_size()) {
-		ksft_print_msg("%s: want memory.swap.max to have refused each page (a swap.max event each)\n",
+	/*
+	 * A page still in another CPU's LRU batch when MADV_PAGEOUT passed
+	 * (at most a batch, 31 pages, per CPU) is not tried: no event.
+	 */
+	if (events + 31 * sysconf(_SC_NPROCESSORS_ONLN) < size / page_size()) {
+		ksft_print_msg("%s: want memory.swap.max to have refused each page tried (a swap.max event each)\n",
 			       what);
 		ret = KSFT_FAIL;
 	}
