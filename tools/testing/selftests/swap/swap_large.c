@@ -29,9 +29,10 @@
  *
  * zswap, mixed and mixed_in need a zswap that stores large folios (6.12's
  * refuses them; the per-size zswpout counter came with that): elsewhere
- * they are skipped. After each case but mixed_in the memory is freed, and
- * virtual swap's slots and zswap's stored pages must be back where they
- * were, but for what folios left in the swap cache hold.
+ * they are skipped. After each case the memory is freed, and virtual
+ * swap's slots and zswap's stored pages must be back where they were, but
+ * for what folios left in the swap cache hold and this task's own pages
+ * swapped out meanwhile.
  *
  * Each case needs the environment it names: zswap enabled or not, a swap
  * device or none (see the check suite).
@@ -141,9 +142,14 @@ static int need_zswap_large(void)
 	return KSFT_PASS;
 }
 
-/* Virtual swap's slots in use, zswap's stored pages, swap cache pages. */
+/*
+ * Virtual swap's slots in use, zswap's stored pages, swap cache pages,
+ * and this task's own swapped-out pages (VmSwap): memory.reclaim of its
+ * cgroup also takes its stack and heap, which stay swapped out, held
+ * rightly.
+ */
 struct held {
-	uint64_t vslots, zswap, cached;
+	uint64_t vslots, zswap, cached, own;
 };
 
 static void held_read(struct held *h)
@@ -154,36 +160,44 @@ static void held_read(struct held *h)
 	h->cached = 0;
 	read_key("/proc/meminfo", "SwapCached:", &h->cached);
 	h->cached = h->cached * 1024 / page_size();
+	h->own = 0;
+	read_key("/proc/self/status", "VmSwap:", &h->own);
+	h->own = h->own * 1024 / page_size();
 }
 
 /*
  * After the case has freed its memory, nothing it swapped may stay held,
  * not a virtual slot, not a zswap entry, but by a folio left in the swap
- * cache: one still locked by its read when munmap() passed it stays there
- * until reclaim takes it, as without virtual swap. Waits a second for
- * slots freed a little later.
+ * cache (one still locked by its read when munmap() passed it stays there
+ * until reclaim takes it, as without virtual swap) or by this task's own
+ * pages that reclaim swapped out meanwhile. Waits a second for slots
+ * freed a little later.
  */
 static bool held_released(const char *what, const struct held *start)
 {
-	uint64_t cached = 0;
+	uint64_t more = 0;
 	struct held now;
 	int i;
 
 	for (i = 0; i < 10; i++) {
 		held_read(&now);
-		cached = now.cached > start->cached ?
-			 now.cached - start->cached : 0;
-		if (now.vslots <= start->vslots + cached &&
-		    now.zswap <= start->zswap + cached)
+		more = (now.cached > start->cached ?
+			now.cached - start->cached : 0) +
+		       (now.own > start->own ? now.own - start->own : 0);
+		if (now.vslots <= start->vslots + more &&
+		    now.zswap <= start->zswap + more)
 			return true;
 		usleep(100000);
 	}
-	ksft_print_msg("%s: left held: %llu virtual slots (were %llu), %llu zswap pages (were %llu), %llu more pages in the swap cache\n",
+	ksft_print_msg("%s: left held: %llu virtual slots (were %llu), %llu zswap pages (were %llu); %llu more pages in the swap cache, %llu more of this task's swapped out\n",
 		       what, (unsigned long long)now.vslots,
 		       (unsigned long long)start->vslots,
 		       (unsigned long long)now.zswap,
 		       (unsigned long long)start->zswap,
-		       (unsigned long long)cached);
+		       (unsigned long long)(now.cached > start->cached ?
+					    now.cached - start->cached : 0),
+		       (unsigned long long)(now.own > start->own ?
+					    now.own - start->own : 0));
 	return false;
 }
 
@@ -497,6 +511,7 @@ static int test_mixed_in(const char *what)
 	struct counts before, mid, after;
 	char cg[PATH_MAX], path[PATH_MAX + 16], val[32];
 	struct mthp_settings m;
+	struct held start;
 	long dropped = -1;
 	uint64_t wb = 0;
 	bool ok = false;
@@ -519,6 +534,7 @@ static int test_mixed_in(const char *what)
 	if (setting_set(&shrinker,
 			"/sys/module/zswap/parameters/shrinker_enabled", "Y"))
 		goto restore;
+	held_read(&start);
 	buf = map_anon(size, MTHP_KB * 1024);
 	if (!buf)
 		goto restore;
@@ -571,6 +587,7 @@ static int test_mixed_in(const char *what)
 	}
 unmap:
 	munmap(buf, size);
+	ok &= held_released(what, &start);
 restore:
 	setting_restore(&shrinker);
 	mthp_restore(&m);
