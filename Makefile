@@ -6,7 +6,7 @@ B := build
 ROUNDS ?= 3
 
 .PHONY: help deps tree tree-base refresh refresh-check kernel run check \
-	check-base check-kasan bench clean
+	check-base check-kasan bench profile clean
 
 help:
 	@sed -n 's/^## \([a-z-]*  \)/\1/p' README.md
@@ -43,6 +43,9 @@ check-kasan: tree
 
 bench: tree-base
 	@ROUNDS=$(ROUNDS) $(H)/bench.sh
+
+profile: tree-base
+	@$(H)/profile.sh
 
 clean:
 	@$(H)/refresh.sh --check >/dev/null || { \

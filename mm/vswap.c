@@ -35,12 +35,16 @@
  *	lists drops it, then takes vswap_lock and the cluster lock again and
  *	rechecks, under rcu_read_lock() so that the cluster stays allocated.
  *   Lock-free readers (vswap_count(), vswap_swapped(), vswap_cache_claimed(),
- *	vswap_cache_only_snapshot(), vswap_backend(), vswap_memcg_id()) run
- *	under RCU and see either a live descriptor or none (a free slot);
- *	a DEAD cluster's descriptors are all zero.
+ *	vswap_cache_only_snapshot(), vswap_backend(), vswap_backend_run(),
+ *	vswap_memcg_id(), vswap_memcg_id_run()) run under RCU and see either
+ *	a live descriptor or none (a free slot); a DEAD cluster's descriptors
+ *	are all zero.
  *
  * Lifetime rule for backends: the backend word of a slot is changed only by
- * the holder of the slot's VSWAP_CACHE bit (vswap_set_backend() checks), so
+ * the holder of the slot's VSWAP_CACHE bit (vswap_set_backend() and
+ * vswap_set_backends() check; the latter drops the cluster lock between
+ * batches and looks the cluster up again: the claims, which keep it from
+ * emptying, keep it alive), so
  * swap-in, writeback and swapoff serialise on that claim (held with a
  * swap-cache folio, or by a fault reading outside the swap cache). The
  * record is the slot's only index: a ZSWAP word holds the zswap entry
@@ -731,6 +735,68 @@ unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
 	return old;
 }
 
+/* Old backend words vswap_set_backends() releases with the lock dropped. */
+#define VSWAP_SET_BATCH		8
+
+/**
+ * vswap_set_backends - say where the data of a run of slots is now
+ * @vslot: the first slot; all @nr are in one cluster, and the caller holds
+ *	   their VSWAP_CACHE
+ * @nr: number of slots
+ * @word: the new backend word of the first slot
+ * @step: added to the word for each next slot: 0, or VSWAP_PHYS_STEP for
+ *	  a run of contiguous device slots
+ *
+ * One cluster lock for the run where vswap_set_backend() takes one a slot,
+ * dropped only to release what the old words named (unless the new word
+ * still names it) with vswap_release_backends(), every VSWAP_SET_BATCH of
+ * them. A slot not claimed is left alone, with a warning.
+ *
+ * Context: process context, may hold spinlocks (the page table lock); not
+ * from interrupts: the cluster lock is not IRQ-safe. Releasing a backend
+ * takes the swap device's or zswap's locks.
+ */
+void vswap_set_backends(unsigned long vslot, unsigned int nr,
+			unsigned long word, unsigned long step)
+{
+	struct vswap_held old[VSWAP_SET_BATCH];
+	long delta[VSWAP_TAG_MASK + 1] = { 0 };
+	struct vswap_cluster *c;
+	struct vswap_desc *d;
+	unsigned int i = 0, n, tag;
+
+	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
+			 VSWAP_CLUSTER_SLOTS))
+		return;
+	while (i < nr) {
+		/* The claims keep the cluster from being freed meanwhile. */
+		c = vswap_lock_cluster(vslot);
+		if (WARN_ON_ONCE(!c))
+			break;
+		for (n = 0; i < nr && n < VSWAP_SET_BATCH; i++, word += step) {
+			d = vswap_desc(c, vslot + i);
+			if (WARN_ON_ONCE(!(d->count & VSWAP_CACHE)) ||
+			    d->backend == word)
+				continue;
+			tag = d->backend & VSWAP_TAG_MASK;
+			delta[tag]--;
+			delta[word & VSWAP_TAG_MASK]++;
+			if (tag == VSWAP_PHYS || tag == VSWAP_ZSWAP) {
+				old[n].vslot = vslot + i;
+				old[n].backend = d->backend;
+				old[n].memcg_id = d->memcg_id;
+				n++;
+			}
+			WRITE_ONCE(d->backend, word);
+		}
+		spin_unlock(&c->lock);
+		vswap_release_backends(old, n);
+	}
+	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
+		if (delta[tag])
+			atomic_long_add(delta[tag], &vswap_nr_backend[tag]);
+}
+
 /**
  * vswap_set_memcg_id - say which memcg a slot belongs to now
  * @vslot: the slot, whose VSWAP_CACHE the caller holds
@@ -839,6 +905,44 @@ unsigned long vswap_backend(unsigned long vslot)
 }
 
 /**
+ * vswap_backend_run - how far the backend words of slots follow a step
+ * @vslot: the first slot; all @nr are in one cluster
+ * @nr: the most slots to look at
+ * @step: what each next slot's word adds to the one before
+ *
+ * With VSWAP_PHYS_STEP and a PHYS word at @vslot (callers check): the
+ * length of the run of slots from @vslot whose device slots follow
+ * @vslot's on its device.
+ *
+ * Context: any context; lock-free, so only a snapshot unless the caller
+ * holds the slots' VSWAP_CACHE.
+ * Return: the number of slots from @vslot whose words are the first
+ * word plus @step for each slot before them; 0 if @vslot is free.
+ */
+unsigned int vswap_backend_run(unsigned long vslot, unsigned int nr,
+			       unsigned long step)
+{
+	struct vswap_cluster *c;
+	unsigned long word;
+	unsigned int n = 0;
+
+	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
+			 VSWAP_CLUSTER_SLOTS))
+		return 0;
+	rcu_read_lock();
+	c = xa_load(&vswap_clusters, vslot >> VSWAP_CLUSTER_SHIFT);
+	if (c && READ_ONCE(vswap_desc(c, vslot)->count)) {
+		word = READ_ONCE(vswap_desc(c, vslot)->backend);
+		for (n = 1; n < nr; n++)
+			if (READ_ONCE(vswap_desc(c, vslot + n)->backend) !=
+			    word + n * step)
+				break;
+	}
+	rcu_read_unlock();
+	return n;
+}
+
+/**
  * vswap_memcg_id - the memcg a slot belongs to
  * @vslot: the slot
  *
@@ -849,6 +953,35 @@ unsigned long vswap_backend(unsigned long vslot)
 unsigned short vswap_memcg_id(unsigned long vslot)
 {
 	return vswap_read(vslot, memcg_id);
+}
+
+/**
+ * vswap_memcg_id_run - how many slots in a row belong to a memcg
+ * @vslot: the first slot; all @nr are in one cluster
+ * @nr: the most slots to look at
+ * @id: the memcg id
+ *
+ * Context: any context; lock-free, so only a snapshot unless the caller
+ * holds the slots' VSWAP_CACHE.
+ * Return: the number of slots from @vslot whose memcg id is @id (a free
+ * slot's reads as 0).
+ */
+unsigned int vswap_memcg_id_run(unsigned long vslot, unsigned int nr,
+				unsigned short id)
+{
+	struct vswap_cluster *c;
+	unsigned int n = 0;
+
+	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
+			 VSWAP_CLUSTER_SLOTS))
+		return 0;
+	rcu_read_lock();
+	c = xa_load(&vswap_clusters, vslot >> VSWAP_CLUSTER_SHIFT);
+	while (c && n < nr &&
+	       READ_ONCE(vswap_desc(c, vslot + n)->memcg_id) == id)
+		n++;
+	rcu_read_unlock();
+	return n;
 }
 
 /* What vswap_find_next() looks for. */

@@ -121,19 +121,17 @@ static void vswap_release_backend(unsigned long word, unsigned short memcg_id)
 }
 
 /**
- * vswap_release - release what freed virtual slots held
- * @held: the slots, already free in the table, in ascending order
+ * vswap_release_backends - release what old backend words named
+ * @held: the slots' records (number, old word, memcg id), in ascending order
  * @nr: how many
  *
- * Their backends, and the memcg id references they pinned (from
- * vswap_folio_alloc(), or set by vswap_set_memcg_id() when a device slot
- * was charged). Contiguous device slots charged to one memcg are uncharged
- * and freed together, as the base kernel frees a zapped range of entries.
+ * Device slots, uncharged from the memcg the record names, and zswap
+ * entries. Contiguous device slots charged to one memcg are uncharged and
+ * freed together, as the base kernel frees a zapped range of entries.
  *
- * Called by the slot table for the slots it frees, a batch at a time, with
- * no vswap lock held (under RCU).
+ * Called by the slot table, a batch at a time, with no vswap lock held.
  */
-void vswap_release(const struct vswap_held *held, unsigned int nr)
+void vswap_release_backends(const struct vswap_held *held, unsigned int nr)
 {
 	unsigned int i, n;
 
@@ -148,6 +146,25 @@ void vswap_release(const struct vswap_held *held, unsigned int nr)
 					      held[i].memcg_id);
 		}
 	}
+}
+
+/**
+ * vswap_release - release what freed virtual slots held
+ * @held: the slots, already free in the table, in ascending order
+ * @nr: how many
+ *
+ * Their backends (vswap_release_backends()), and the memcg id references
+ * they pinned (from vswap_folio_alloc(), or set by vswap_set_memcg_id()
+ * when a device slot was charged).
+ *
+ * Called by the slot table for the slots it frees, a batch at a time, with
+ * no vswap lock held (under RCU).
+ */
+void vswap_release(const struct vswap_held *held, unsigned int nr)
+{
+	unsigned int i, n;
+
+	vswap_release_backends(held, nr);
 	for (i = 0; i < nr; i += n) {
 		for (n = 1; i + n < nr &&
 		     held[i + n].memcg_id == held[i].memcg_id; n++)
@@ -253,12 +270,12 @@ void vswap_folio_set_page_backend(struct folio *folio, unsigned int i,
  */
 void vswap_folio_set_backend(struct folio *folio, unsigned long word)
 {
-	unsigned int i, nr = folio_nr_pages(folio);
+	unsigned int nr = folio_nr_pages(folio);
 
+	VM_WARN_ON_ONCE_FOLIO(!folio_test_locked(folio), folio);
 	VM_WARN_ON_ONCE_FOLIO(nr > 1 && word != VSWAP_ZERO &&
 			      word != VSWAP_FOLIO, folio);
-	for (i = 0; i < nr; i++)
-		vswap_folio_set_page_backend(folio, i, word);
+	vswap_set_backends(swp_offset(folio->swap), nr, word, 0);
 }
 
 /**
@@ -319,15 +336,13 @@ swp_entry_t vswap_folio_slot(struct folio *folio)
  */
 bool vswap_folio_scattered(struct folio *folio)
 {
-	unsigned int i, nr = folio_nr_pages(folio);
+	unsigned int nr = folio_nr_pages(folio);
 	swp_entry_t first = vswap_folio_page_slot(folio, 0);
 
 	if (!(swp_swap_info(first)->flags & SWP_BLKDEV))
 		return true;
-	for (i = 1; i < nr; i++)
-		if (!vswap_slot_nth(first, vswap_folio_page_slot(folio, i), i))
-			return true;
-	return false;
+	return vswap_backend_run(swp_offset(folio->swap), nr,
+				 VSWAP_PHYS_STEP) < nr;
 }
 
 /*
@@ -350,10 +365,8 @@ static bool vswap_folio_slots_alloc(struct folio *folio)
 	slot = swap_slot_get(folio_order(folio));
 	if (slot.val) {
 		swap_slot_hold(slot, nr);
-		for (i = 0; i < nr; i++)
-			vswap_folio_set_page_backend(folio, i,
-				vswap_phys_word(swp_entry(swp_type(slot),
-							  swp_offset(slot) + i)));
+		vswap_set_backends(swp_offset(folio->swap), nr,
+				   vswap_phys_word(slot), VSWAP_PHYS_STEP);
 		return true;
 	}
 	for (i = 0; i < nr; i++) {
@@ -404,6 +417,10 @@ bool vswap_folio_to_device(struct folio *folio)
 		vswap_slot_commit(folio, slot);
 		return true;
 	}
+	/* Most often one run of device slots, or none. */
+	if (vswap_folio_slot(folio).val &&
+	    vswap_backend_run(swp_offset(folio->swap), nr, VSWAP_PHYS_STEP) == nr)
+		return true;
 	for (i = 0; i < nr && vswap_folio_page_slot(folio, i).val; i++)
 		;
 	if (i == nr)

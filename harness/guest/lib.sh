@@ -205,6 +205,15 @@ swap_setup() {
 	esac
 }
 
+# profile_dump NAME: the tick profiler's non-zero buckets, for
+# harness/profile.py: "PROFILE NAME step BYTES", then "PROFILE NAME INDEX
+# SAMPLES"; bucket INDEX starts at _stext + INDEX * BYTES.
+profile_dump() {
+	od -An -v -tu4 -w4 /proc/profile | awk -v n="$1" '
+		NR == 1 { print "PROFILE " n " step " $1; next }
+		$1 > 0 { print "PROFILE " n " " NR - 2 " " $1 }'
+}
+
 run() {
 	local env name= limit=$RUN_TIMEOUT allow=
 	while :; do
@@ -239,12 +248,15 @@ run() {
 	echo "# vtest begin $name timeout=$limit"
 	local start=$(date +%s) rc bad=
 	mkdir -p $TESTCG/run
+	# profile= on the command line ('make profile'): this run's samples only
+	[ -e /proc/profile ] && echo 0 > /proc/profile
 	case "$(type "$1" 2>/dev/null)" in
 	*function*)	# the suite's own (bench): a subshell that joins the cgroup
 		( echo 0 > $TESTCG/run/cgroup.procs && "$@" );;
 	*)	sh -c 'echo $$ > '$TESTCG'/run/cgroup.procs && exec "$@"' sh "$@";;
 	esac
 	rc=$?
+	[ -e /proc/profile ] && profile_dump "$name"
 	# Tearing down is part of the test: a program that leaves tasks,
 	# cgroups or swap in use behind, or a swapoff that fails after it,
 	# means the kernel (or the program) lost track of something.

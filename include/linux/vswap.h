@@ -60,8 +60,14 @@ bool vswap_swapped(unsigned long vslot, unsigned int nr);
 /* The record of a slot */
 unsigned long vswap_backend(unsigned long vslot);
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word);
+void vswap_set_backends(unsigned long vslot, unsigned int nr,
+			unsigned long word, unsigned long step);
+unsigned int vswap_backend_run(unsigned long vslot, unsigned int nr,
+			       unsigned long step);
 unsigned short vswap_memcg_id(unsigned long vslot);
 unsigned short vswap_set_memcg_id(unsigned long vslot, unsigned short id);
+unsigned int vswap_memcg_id_run(unsigned long vslot, unsigned int nr,
+				unsigned short id);
 bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
 			  unsigned long *word);
 bool vswap_next_cache_only(unsigned long *vslot);
@@ -70,16 +76,20 @@ unsigned long vswap_max_slots(void);
 unsigned long vswap_backend_slots(unsigned int tag);
 unsigned long vswap_metadata_bytes(void);
 
-/* What a freed virtual slot held, handed to vswap_release(). */
+/*
+ * What a freed virtual slot held, handed to vswap_release(); or what a
+ * slot's replaced backend word named, handed to vswap_release_backends().
+ */
 struct vswap_held {
 	unsigned long vslot;
-	unsigned long backend;		/* its last backend word */
+	unsigned long backend;		/* its old backend word */
 	unsigned short memcg_id;
 };
 
 /* The swap layer over it (mm/vswap_io.c) */
 void vswap_forget(unsigned long vslot, unsigned int nr);
 void vswap_release(const struct vswap_held *held, unsigned int nr);
+void vswap_release_backends(const struct vswap_held *held, unsigned int nr);
 swp_entry_t vswap_folio_alloc(struct folio *folio);
 void vswap_folio_set_page_backend(struct folio *folio, unsigned int i,
 				  unsigned long word);
@@ -103,6 +113,8 @@ int vswap_unuse(struct swap_info_struct *si);
 
 #define VSWAP_PHYS_TYPE_SHIFT	3
 #define VSWAP_PHYS_OFF_SHIFT	(VSWAP_PHYS_TYPE_SHIFT + MAX_SWAPFILES_SHIFT)
+/* The PHYS word of the next device slot is this much more. */
+#define VSWAP_PHYS_STEP		(1UL << VSWAP_PHYS_OFF_SHIFT)
 
 static inline unsigned long vswap_phys_word(swp_entry_t slot)
 {

@@ -39,6 +39,7 @@ long vt_nr_live[VT_NR_ALLOC_SITES];
 /*
  * Device slots are played by numbers handed out once each; every one must
  * come back exactly once: from vswap_set_backend() to the caller that
+ * replaced it, to vswap_release_backends() when vswap_set_backends()
  * replaced it, or to vswap_release() when its virtual slot is freed.
  */
 #define VT_PHYS_MAX	(1UL << 22)
@@ -51,6 +52,15 @@ static unsigned long vt_phys_new(void)
 	unsigned long n = __atomic_fetch_add(&vt_phys_next, 1, __ATOMIC_RELAXED);
 
 	return vswap_phys_word(swp_entry(1, n % VT_PHYS_MAX));
+}
+
+/* The first of @n device slots in a row. */
+static unsigned long vt_phys_run(unsigned int n)
+{
+	unsigned long first = __atomic_fetch_add(&vt_phys_next, n,
+						 __ATOMIC_RELAXED);
+
+	return vswap_phys_word(swp_entry(1, first % VT_PHYS_MAX));
 }
 
 static void vt_phys_return(unsigned long word)
@@ -88,7 +98,27 @@ void vswap_release(const struct vswap_held *held, unsigned int nr)
 	}
 }
 
-#define NR_TESTS	27
+/*
+ * Replaced words: a device slot goes back, uncharged from the memcg its
+ * still-claimed virtual slot names; zswap entries are counted.
+ */
+static unsigned long vt_zswap_released, vt_release_id_wrong;
+
+void vswap_release_backends(const struct vswap_held *held, unsigned int nr)
+{
+	for (; nr--; held++) {
+		if (held->memcg_id != vswap_memcg_id(held->vslot))
+			__atomic_add_fetch(&vt_release_id_wrong, 1,
+					   __ATOMIC_RELAXED);
+		if ((held->backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
+			vt_phys_return(held->backend);
+		else if ((held->backend & VSWAP_TAG_MASK) == VSWAP_ZSWAP)
+			__atomic_add_fetch(&vt_zswap_released, 1,
+					   __ATOMIC_RELAXED);
+	}
+}
+
+#define NR_TESTS	28
 static unsigned int nr_fail, nr_test;
 static const char *phase = "";		/* prefix of the results' names */
 
@@ -243,17 +273,25 @@ static void *writer(void *arg)
 			    vswap_count(v) != refs[k] ||
 			    !vswap_swapped(v, 1U << order[k]))
 				error("count or claim not as left", v);
-			switch (xorshift(&rnd) % 3) {
+			switch (xorshift(&rnd) % 4) {
 			case 0:
 				w = VSWAP_ZERO;
 				break;
 			case 1:
 				w = VSWAP_FOLIO;
 				break;
-			default:
+			case 2:
 				w = vt_phys_new();
+				break;
+			default:
+				/* the whole folio to a run of device slots */
+				vswap_set_backends(v, 1U << order[k],
+						   vt_phys_run(1U << order[k]),
+						   VSWAP_PHYS_STEP);
+				w = VSWAP_FOLIO + 1;	/* none replaced here */
 			}
-			w = vswap_set_backend(v, w);
+			if (w != VSWAP_FOLIO + 1)
+				w = vswap_set_backend(v, w);
 			if ((w & VSWAP_TAG_MASK) == VSWAP_PHYS)
 				vt_phys_return(w);
 			vswap_cache_put(v, 1U << order[k]);
@@ -534,6 +572,68 @@ static bool next_on_device_finds_each(void)
 	return ok && !vswap_slots_in_use() && !vswap_next_cache_only(&vslot);
 }
 
+/*
+ * vswap_set_backends() sets a run of device slots, step by step, under one
+ * lock; vswap_backend_run() measures it; a word replaced gives its device
+ * slot back once, as does the slot's freeing; the counts per backend follow.
+ */
+static bool set_backends_runs(void)
+{
+	static unsigned long zswap_entries[2] __attribute__((aligned(8)));
+	unsigned long v, w0, w1, n0, n1, zswapped = vt_zswap_released;
+	unsigned int i;
+	bool ok = true;
+
+	if (vswap_alloc(4, 1, &v))
+		return false;
+	w0 = vt_phys_run(16);
+	n0 = swp_offset(vswap_word_slot(w0));
+	vswap_set_backends(v, 16, w0, VSWAP_PHYS_STEP);
+	for (i = 0; i < 16; i++)
+		ok &= vswap_backend(v + i) == w0 + i * VSWAP_PHYS_STEP;
+	vswap_set_memcg_id(v + 1, 2);
+	ok &= vswap_backend_run(v, 16, VSWAP_PHYS_STEP) == 16 &&
+	      vswap_backend_run(v + 3, 13, VSWAP_PHYS_STEP) == 13 &&
+	      vswap_backend_run(v, 16, 0) == 1 &&
+	      vswap_backend_slots(VSWAP_PHYS) == 16 &&
+	      vswap_memcg_id_run(v, 16, 1) == 1 &&
+	      vswap_memcg_id_run(v + 1, 15, 2) == 1 &&
+	      vswap_memcg_id_run(v + 2, 14, 1) == 14;
+	vswap_set_backends(v + 4, 4, VSWAP_ZERO, 0);
+	ok &= vswap_backend_run(v, 16, VSWAP_PHYS_STEP) == 4 &&
+	      vswap_backend_run(v + 4, 12, 0) == 4 &&
+	      vswap_backend_slots(VSWAP_PHYS) == 12 &&
+	      vswap_backend_slots(VSWAP_ZERO) == 4;
+	for (i = 0; i < 16; i++)
+		ok &= vt_phys_back[n0 + i] == (i >= 4 && i < 8);
+	/* the same words again: nothing given back */
+	vswap_set_backends(v + 4, 4, VSWAP_ZERO, 0);
+	/* a new run over all: 12 device slots back, more than one batch */
+	w1 = vt_phys_run(16);
+	n1 = swp_offset(vswap_word_slot(w1));
+	vswap_set_backends(v, 16, w1, VSWAP_PHYS_STEP);
+	for (i = 0; i < 16; i++)
+		ok &= vt_phys_back[n0 + i] == 1 && !vt_phys_back[n1 + i];
+	/* two pages to zswap, then back in the folio: both entries go */
+	for (i = 0; i < 2; i++) {
+		w0 = vswap_set_backend(v + i, (unsigned long)&zswap_entries[i] |
+					      VSWAP_ZSWAP);
+		ok &= w0 == w1 + i * VSWAP_PHYS_STEP;
+		vt_phys_return(w0);
+	}
+	ok &= vswap_backend_slots(VSWAP_ZSWAP) == 2;
+	vswap_set_backends(v, 2, VSWAP_FOLIO, 0);
+	ok &= vt_zswap_released == zswapped + 2 &&
+	      vswap_backend_slots(VSWAP_ZSWAP) == 0;
+	vswap_cache_put(v, 16);
+	for (i = 0; i < 16; i++)
+		ok &= vt_phys_back[n1 + i] == 1;
+	return ok && !vt_release_id_wrong && !vswap_slots_in_use() &&
+	       !vswap_backend_run(v, 16, 0) &&
+	       !vswap_backend_slots(VSWAP_PHYS) &&
+	       !vswap_backend_slots(VSWAP_ZERO);
+}
+
 /* A CPU that goes away gives up its cluster, freed as it is empty. */
 static bool offline_cpu_gives_up_cluster(void)
 {
@@ -736,6 +836,7 @@ int main(int argc, char **argv)
 	vswap_table_init();
 
 	check(!vswap_alloc(3, 9, &v) && !(v & 7) && vswap_memcg_id(v + 7) == 9 &&
+	      vswap_memcg_id_run(v, 8, 9) == 8 && vswap_memcg_id_run(v, 8, 8) == 0 &&
 	      vswap_cache_get(v, 8) == -EEXIST, "alloc gives aligned, claimed slots");
 	vswap_cache_put(v, 8);
 	check(vswap_slots_in_use() == 0 && vswap_dup(v) == -ENOENT,
@@ -746,6 +847,8 @@ int main(int argc, char **argv)
 	      "a cluster that dies is freed after a grace period, not before");
 	check(next_on_device_finds_each(),
 	      "the slots on a device, or held by the swap cache alone, are found in order, across clusters in use only");
+	check(set_backends_runs(),
+	      "a run of backends is set under one lock, measured, and what it replaced given back once");
 	check(offline_cpu_gives_up_cluster(),
 	      "a CPU gone offline gives up its cluster");
 	check(put_tells_cache_only(),

@@ -144,9 +144,9 @@ static int need_zswap_large(void)
 
 /*
  * Virtual swap's slots in use, zswap's stored pages, swap cache pages,
- * and this task's own swapped-out pages (VmSwap): memory.reclaim of its
- * cgroup also takes its stack and heap, which stay swapped out, held
- * rightly.
+ * and this task's swapped-out pages (VmSwap): a case's own, which it
+ * holds across (scattered's filler); main() locks the rest, its stack and
+ * heap, which memory.reclaim of its cgroup would take too.
  */
 struct held {
 	uint64_t vslots, zswap, cached, own;
@@ -168,36 +168,35 @@ static void held_read(struct held *h)
 /*
  * After the case has freed its memory, nothing it swapped may stay held,
  * not a virtual slot, not a zswap entry, but by a folio left in the swap
- * cache (one still locked by its read when munmap() passed it stays there
- * until reclaim takes it, as without virtual swap) or by this task's own
- * pages that reclaim swapped out meanwhile. Waits a second for slots
- * freed a little later.
+ * cache: one still locked by its read when munmap() passed it stays there
+ * until reclaim takes it, as without virtual swap. No more of this task's
+ * pages may be swapped out than at the start: the rest are locked
+ * (main()). Waits a second for slots freed a little later.
  */
 static bool held_released(const char *what, const struct held *start)
 {
-	uint64_t more = 0;
+	uint64_t cached = 0;
 	struct held now;
 	int i;
 
 	for (i = 0; i < 10; i++) {
 		held_read(&now);
-		more = (now.cached > start->cached ?
-			now.cached - start->cached : 0) +
-		       (now.own > start->own ? now.own - start->own : 0);
-		if (now.vslots <= start->vslots + more &&
-		    now.zswap <= start->zswap + more)
+		cached = now.cached > start->cached ?
+			 now.cached - start->cached : 0;
+		if (now.own <= start->own &&
+		    now.vslots <= start->vslots + cached &&
+		    now.zswap <= start->zswap + cached)
 			return true;
 		usleep(100000);
 	}
-	ksft_print_msg("%s: left held: %llu virtual slots (were %llu), %llu zswap pages (were %llu); %llu more pages in the swap cache, %llu more of this task's swapped out\n",
+	ksft_print_msg("%s: left held: %llu virtual slots (were %llu), %llu zswap pages (were %llu), %llu more pages in the swap cache; %llu pages of this task swapped out (were %llu)\n",
 		       what, (unsigned long long)now.vslots,
 		       (unsigned long long)start->vslots,
 		       (unsigned long long)now.zswap,
 		       (unsigned long long)start->zswap,
-		       (unsigned long long)(now.cached > start->cached ?
-					    now.cached - start->cached : 0),
-		       (unsigned long long)(now.own > start->own ?
-					    now.own - start->own : 0));
+		       (unsigned long long)cached,
+		       (unsigned long long)now.own,
+		       (unsigned long long)start->own);
 	return false;
 }
 
@@ -653,6 +652,15 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
+	}
+	/*
+	 * This task's own memory stays resident, so that what the cases'
+	 * memory.reclaim leaves held is theirs (held_released()); the
+	 * buffers the cases map later are not locked.
+	 */
+	if (mlockall(MCL_CURRENT)) {
+		ksft_print_msg("mlockall: %s\n", strerror(errno));
+		return KSFT_FAIL;
 	}
 	run_cases(ARRAY_SIZE(cases), case_name, case_fn, opt_only, &opt);
 }

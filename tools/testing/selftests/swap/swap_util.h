@@ -203,7 +203,9 @@ int cg_destroy(const char *cg);
 /*
  * Once the cgroup's tasks have exited, its swap and zswap charges must go
  * back to zero, but for the freed slots waiting in the per-CPU swap slot
- * caches (frees finish asynchronously: polled for a while).
+ * caches (frees finish asynchronously: polled for a while). Halfway, if
+ * the swap cache its tasks left behind (still under writeback when they
+ * died) can explain the rest, the cgroup is reclaimed once.
  */
 bool cg_swap_uncharged(const char *what, const char *cg);
 __printf(3, 4)
