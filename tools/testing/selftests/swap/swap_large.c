@@ -31,8 +31,8 @@
  * refuses them; the per-size zswpout counter came with that): elsewhere
  * they are skipped. After each case the memory is freed, and virtual
  * swap's slots and zswap's stored pages must be back where they were, but
- * for what folios left in the swap cache hold and this task's own pages
- * swapped out meanwhile.
+ * for what folios left in the swap cache hold; no more of this task's
+ * pages may be swapped out than before the case.
  *
  * Each case needs the environment it names: zswap enabled or not, a swap
  * device or none (see the check suite).
@@ -41,6 +41,9 @@
  * read back whole by the fault that touches them (per-size nr_anon, swpin
  * and zswpin); those on a disk come back a page at a time.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,6 +475,14 @@ static int test_scattered(const char *what)
 		madvise(fill + off, ps, MADV_DONTNEED);
 	ksft_print_msg("%s: %llu kB used with every other page freed\n", what,
 		       (unsigned long long)swaps_used_kb(NULL));
+	/*
+	 * What stayed resident stays so, or the reclaims of the case would
+	 * swap it into the slots just freed (held_released()).
+	 */
+	if (mlock2(fill, size, MLOCK_ONFAULT)) {
+		ksft_print_msg("mlock2: %s\n", strerror(errno));
+		goto unmap;
+	}
 	setting_restore(&thp);
 	ret = mthp_only(&m);
 	if (ret == KSFT_PASS)
@@ -489,6 +500,7 @@ static int test_scattered(const char *what)
 			break;
 		}
 	}
+unmap:
 	munmap(fill, size);
 restore:
 	setting_restore(&thp);

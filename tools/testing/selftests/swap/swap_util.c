@@ -726,7 +726,7 @@ bool cg_swap_uncharged(const char *what, const char *cg)
 		 */
 		cg_read_key(cg, "memory.stat", "swapcached", &cached);
 		if (swap > slack + cached || zswap > slack + cached)
-			break;
+			goto wait;
 		cg_read(cg, "memory.current", &mem);
 		ksft_print_msg("%s: after its tasks exited: memory.swap.current %llu, memory.zswap.current %llu, swap cache %llu: reclaiming it\n",
 			       what, (unsigned long long)swap,
