@@ -37,7 +37,7 @@ for r in $(seq 1 "$rounds"); do
 			run=$k-$r
 			[ "$smp" = 2 ] || run=$run-${smp}cpu
 			echo "round $r/$rounds: $k, $smp vCPUs"
-			"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --timeout 1800 \
+			"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --preallocate --timeout 1800 \
 				--smp "$smp" "${only[@]}" --kernel "$obj/arch/x86/boot/bzImage" \
 				--initrd "$BUILD/guest/bench.cpio.gz" \
 				--out "$logs/$run" > "$logs.$run.txt" ||

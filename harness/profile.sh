@@ -28,7 +28,7 @@ for k in base patched; do
 	patched) obj=$BUILD/obj/profile;;
 	esac
 	echo "profile: $k, ${PROFILE_SMP:-2} vCPUs, workloads matching '$only'"
-	"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --timeout 1800 \
+	"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --preallocate --timeout 1800 \
 		--smp "${PROFILE_SMP:-2}" --append "profile=2 vtest.only=$only" \
 		--kernel "$obj/arch/x86/boot/bzImage" \
 		--initrd "$BUILD/guest/profile.cpio.gz" \

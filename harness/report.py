@@ -26,7 +26,9 @@ HIGHER_IS_BETTER = {'throughput_mbs': True, 'bogo_ops_s': True,
                     'zswpout': None, 'zswpin': None, 'mthp_zswpout': None,
                     'mthp_swpout': None, 'mthp_swpout_fallback': None,
                     'pswpin': None, 'pswpout': None, 'pgmajfault': None,
-                    'swap_ra': None, 'swap_ra_hit': None}
+                    'swap_ra': None, 'swap_ra_hit': None,
+                    'swap_read_ios': None, 'swap_write_ios': None,
+                    'vswap_scattered': None}
 UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'wall_s': 's', 'swapoff_s': 's', 'bytes_per_page': 'B',
          'stored_pages': 'pages', 'completed': 'runs', 'device_kb': 'KiB',
@@ -38,7 +40,9 @@ UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'zswpout': 'folios', 'zswpin': 'folios', 'mthp_zswpout': 'folios',
          'mthp_swpout': 'folios', 'mthp_swpout_fallback': 'folios',
          'pswpin': 'pages', 'pswpout': 'pages', 'pgmajfault': 'faults',
-         'swap_ra': 'pages', 'swap_ra_hit': 'pages'}
+         'swap_ra': 'pages', 'swap_ra_hit': 'pages',
+         'swap_read_ios': 'requests', 'swap_write_ios': 'requests',
+         'vswap_scattered': 'folios'}
 
 
 def collect(logs, rounds):
