@@ -12,7 +12,7 @@
  *
  * Slots live in clusters of VSWAP_CLUSTER_SLOTS, allocated when a first
  * slot is needed (or ahead, as the spare) and freed when the last one
- * goes, found by cluster number in the xarray vswap_clusters. Each CPU
+ * goes, found by cluster number in vswap_table. Each CPU
  * allocates from a cluster it owns, so the swap-out path takes no global
  * lock; a CPU that cannot fit a request in its cluster hands it back and
  * takes a partially used one, or a new one.
@@ -24,7 +24,7 @@
  *
  * Locking:
  *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> swap cache i_pages
- *	(vswap_clusters' own xa_lock: at most under vswap_pcp.lock)
+ *	(vswap_ids' own lock: at most under vswap_pcp.lock)
  *
  *   vswap_cluster.lock guards the descriptors of that cluster and its
  *	nr_used. A cluster whose lock is held and that is not DEAD cannot be
@@ -64,6 +64,7 @@
 
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
+#include <linux/idr.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
@@ -76,7 +77,6 @@
 #include <linux/vmstat.h>
 #include <linux/vswap.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 
 struct vswap_desc {
 	unsigned long backend;		/* enum vswap_backend tag | payload */
@@ -99,7 +99,7 @@ struct vswap_cluster {
 	spinlock_t lock;
 	unsigned short nr_used;
 	unsigned char state;		/* enum vswap_cluster_state */
-	unsigned int id;		/* index in vswap_clusters */
+	unsigned int id;		/* index in vswap_table */
 	struct list_head list;		/* on vswap_partial when PARTIAL */
 	struct rcu_head rcu;
 	/* VSWAP_CLUSTER_SLOTS descriptors, in order-0 pages */
@@ -124,17 +124,55 @@ struct vswap_pcp {
 static DEFINE_PER_CPU(struct vswap_pcp, vswap_pcp) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
-static DEFINE_XARRAY_ALLOC(vswap_clusters);
 static DEFINE_SPINLOCK(vswap_lock);
 static LIST_HEAD(vswap_partial);
 static struct kmem_cache *vswap_cluster_cache;
 
 /* At most this many clusters: the bound of the virtual space. */
 static unsigned int vswap_max_clusters __read_mostly;
+/*
+ * The clusters in use by number, NULL where none, for lookups under RCU: an
+ * array of vswap_table_size pointers made at boot for the whole virtual
+ * space (8 bytes per 512 slots), so that finding a slot's cluster is one
+ * load. Numbers are handed out by vswap_ids, lowest first; a cluster is
+ * published when made and its entry cleared before its number is given back.
+ */
+static struct vswap_cluster __rcu **vswap_table __read_mostly;
+static unsigned int vswap_table_size __read_mostly;
+static DEFINE_IDA(vswap_ids);
 static atomic_long_t vswap_nr_used = ATOMIC_LONG_INIT(0);
 static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
 /* Slots in use by backend tag, for /sys/kernel/mm/vswap. */
 static atomic_long_t vswap_nr_backend[VSWAP_NR_BACKENDS];
+
+/* The cluster numbered @id, or NULL. Under rcu_read_lock(). */
+static inline struct vswap_cluster *vswap_cluster_get(unsigned long id)
+{
+	if (unlikely(id >= vswap_table_size))
+		return NULL;
+	return rcu_dereference(vswap_table[id]);
+}
+
+/*
+ * The first cluster in use numbered *@id or above, its number left in
+ * *@id; NULL if there is none. Under rcu_read_lock().
+ */
+static struct vswap_cluster *vswap_cluster_from(unsigned long *id)
+{
+	struct vswap_cluster *c;
+
+	for (; *id < vswap_table_size; (*id)++) {
+		c = rcu_dereference(vswap_table[*id]);
+		if (c)
+			return c;
+	}
+	return NULL;
+}
+
+/* Each cluster in use from number @start on, in @id and @c. Under RCU. */
+#define vswap_for_each_cluster(id, c, start)				\
+	for ((id) = (start), (c) = vswap_cluster_from(&(id)); (c);	\
+	     (id)++, (c) = vswap_cluster_from(&(id)))
 
 static inline void vswap_backend_count(unsigned long word, long nr)
 {
@@ -185,8 +223,7 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 {
 	struct vswap_cluster *c;
 	unsigned int i;
-	u32 id;
-	int err;
+	int id;
 
 	c = kmem_cache_zalloc(vswap_cluster_cache, gfp);
 	if (!c)
@@ -202,14 +239,15 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	INIT_LIST_HEAD(&c->list);
 	c->state = VC_OWNED;
 	/* Cluster 0 is never used: no virtual entry has the value 0. */
-	err = xa_alloc(&vswap_clusters, &id, c,
-		       XA_LIMIT(1, READ_ONCE(vswap_max_clusters)), gfp);
-	if (err) {
+	id = ida_alloc_range(&vswap_ids, 1, READ_ONCE(vswap_max_clusters), gfp);
+	if (id < 0) {
 		vswap_cluster_free(c);
-		/* -EBUSY: the virtual space is at its limit */
-		return ERR_PTR(err == -EBUSY ? -ENOSPC : -ENOMEM);
+		/* -ENOSPC: the virtual space is at its limit */
+		return ERR_PTR(id);
 	}
 	c->id = id;
+	/* its id and zeroed descriptors before a lookup can find it */
+	rcu_assign_pointer(vswap_table[id], c);
 	atomic_inc(&vswap_nr_clusters);
 	return c;
 }
@@ -269,7 +307,9 @@ static bool vswap_cluster_place(struct vswap_cluster *c)
 
 static void vswap_cluster_bury(struct vswap_cluster *c)
 {
-	xa_erase(&vswap_clusters, c->id);
+	/* cleared before the number can be given to a new cluster */
+	RCU_INIT_POINTER(vswap_table[c->id], NULL);
+	ida_free(&vswap_ids, c->id);
 	atomic_dec(&vswap_nr_clusters);
 	call_rcu(&c->rcu, vswap_cluster_free_rcu);
 }
@@ -438,7 +478,7 @@ static struct vswap_cluster *vswap_lock_cluster(unsigned long vslot)
 	struct vswap_cluster *c;
 
 	rcu_read_lock();
-	c = xa_load(&vswap_clusters, vslot >> VSWAP_CLUSTER_SHIFT);
+	c = vswap_cluster_get(vslot >> VSWAP_CLUSTER_SHIFT);
 	if (c) {
 		spin_lock(&c->lock);
 		if (c->state == VC_DEAD) {
@@ -826,7 +866,7 @@ unsigned short vswap_set_memcg_id(unsigned long vslot, unsigned short id)
 	typeof(((struct vswap_desc *)0)->field) __v = 0;		\
 									\
 	rcu_read_lock();						\
-	__c = xa_load(&vswap_clusters, (vslot) >> VSWAP_CLUSTER_SHIFT);	\
+	__c = vswap_cluster_get((vslot) >> VSWAP_CLUSTER_SHIFT);	\
 	if (__c)							\
 		__v = READ_ONCE(vswap_desc(__c, vslot)->field);		\
 	rcu_read_unlock();						\
@@ -845,6 +885,19 @@ unsigned int vswap_count(unsigned long vslot)
 	return vswap_read(vslot, count) & ~VSWAP_CACHE;
 }
 
+/*
+ * The cluster of the @nr slots from @vslot, which must all be in it;
+ * NULL if it is not in use or they are not. Under rcu_read_lock().
+ */
+static struct vswap_cluster *vswap_run_cluster(unsigned long vslot,
+					       unsigned int nr)
+{
+	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
+			 VSWAP_CLUSTER_SLOTS))
+		return NULL;
+	return vswap_cluster_get(vslot >> VSWAP_CLUSTER_SHIFT);
+}
+
 /**
  * vswap_swapped - has any of @nr slots a reference besides the swap cache?
  * @vslot: the first slot; all @nr are in one cluster
@@ -860,7 +913,7 @@ bool vswap_swapped(unsigned long vslot, unsigned int nr)
 	bool ret = false;
 
 	rcu_read_lock();
-	c = xa_load(&vswap_clusters, vslot >> VSWAP_CLUSTER_SHIFT);
+	c = vswap_run_cluster(vslot, nr);
 	for (i = 0; c && i < nr && !ret; i++)
 		ret = READ_ONCE(vswap_desc(c, vslot + i)->count) & ~VSWAP_CACHE;
 	rcu_read_unlock();
@@ -926,11 +979,8 @@ unsigned int vswap_backend_run(unsigned long vslot, unsigned int nr,
 	unsigned long word;
 	unsigned int n = 0;
 
-	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
-			 VSWAP_CLUSTER_SLOTS))
-		return 0;
 	rcu_read_lock();
-	c = xa_load(&vswap_clusters, vslot >> VSWAP_CLUSTER_SHIFT);
+	c = vswap_run_cluster(vslot, nr);
 	if (c && READ_ONCE(vswap_desc(c, vslot)->count)) {
 		word = READ_ONCE(vswap_desc(c, vslot)->backend);
 		for (n = 1; n < nr; n++)
@@ -972,11 +1022,8 @@ unsigned int vswap_memcg_id_run(unsigned long vslot, unsigned int nr,
 	struct vswap_cluster *c;
 	unsigned int n = 0;
 
-	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
-			 VSWAP_CLUSTER_SLOTS))
-		return 0;
 	rcu_read_lock();
-	c = xa_load(&vswap_clusters, vslot >> VSWAP_CLUSTER_SHIFT);
+	c = vswap_run_cluster(vslot, nr);
 	while (c && n < nr &&
 	       READ_ONCE(vswap_desc(c, vslot + n)->memcg_id) == id)
 		n++;
@@ -1006,7 +1053,7 @@ static bool vswap_find_next(enum vswap_find what, unsigned int type,
 	bool found;
 
 	rcu_read_lock();
-	xa_for_each_start(&vswap_clusters, id, c, start) {
+	vswap_for_each_cluster(id, c, start) {
 		/* the start cluster may be gone: the next one from its top */
 		if (id != start)
 			off = 0;
@@ -1185,10 +1232,19 @@ static unsigned long __init vswap_space_clusters(void)
  */
 void __init vswap_table_init(void)
 {
+	unsigned int max = vswap_space_clusters();
 	int ret;
 
 	vswap_cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_PANIC);
-	vswap_max_clusters = vswap_space_clusters();
+	vswap_table = kvcalloc(max + 1, sizeof(*vswap_table), GFP_KERNEL);
+	if (vswap_table) {
+		vswap_table_size = max + 1;
+		vswap_max_clusters = max;
+	} else {
+		/* vswap_max_clusters stays 0: no cluster can be made */
+		pr_err("no memory for the table of %u clusters: no virtual swap space\n",
+		       max);
+	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/vswap:dead",
 					NULL, vswap_cpu_dead);
 	WARN_ON(ret < 0);

@@ -196,7 +196,7 @@ static void vswap_test_limit(struct kunit *test)
 {
 	unsigned int saved = vswap_max_clusters, limit, i, n = 0, max_n;
 	unsigned long *v, *existing, id;
-	void *entry;
+	struct vswap_cluster *c;
 	int err = 0;
 
 	/* Clusters that already exist (owned by CPUs) may still be used. */
@@ -204,8 +204,10 @@ static void vswap_test_limit(struct kunit *test)
 				 GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, existing);
 	flush_work(&vswap_spare_work);
-	xa_for_each(&vswap_clusters, id, entry)
+	rcu_read_lock();
+	vswap_for_each_cluster(id, c, 0)
 		__set_bit(id, existing);
+	rcu_read_unlock();
 	limit = atomic_read(&vswap_nr_clusters) + 2;
 	max_n = limit + num_possible_cpus() + 1;
 	v = kunit_kcalloc(test, max_n, sizeof(*v), GFP_KERNEL);

@@ -156,7 +156,7 @@ static void error(const char *what, unsigned long v)
  * never hand out a slot that is held, and the last reference to a slot
  * goes only after it is marked free here.
  */
-static unsigned char vt_held[VT_XA_SIZE << VSWAP_CLUSTER_SHIFT];
+static unsigned char vt_held[VT_IDA_SIZE << VSWAP_CLUSTER_SHIFT];
 
 static void vt_hold(unsigned long v, unsigned int nr, bool held)
 {
@@ -391,13 +391,12 @@ static bool clusters_consistent(void)
 	struct vswap_cluster *c, *p;
 	unsigned long id;
 	bool ok = true;
-	void *entry;
 
-	xa_for_each(&vswap_clusters, id, entry) {
+	rcu_read_lock();
+	vswap_for_each_cluster(id, c, 0) {
 		unsigned int used = 0, i;
 		bool listed = false;
 
-		c = entry;
 		for (i = 0; i < VSWAP_CLUSTER_SLOTS; i++)
 			used += !!vswap_desc(c, i)->count;
 		for (p = list_first_entry_or_null(&vswap_partial,
@@ -413,6 +412,7 @@ static bool clusters_consistent(void)
 			ok = false;
 		}
 	}
+	rcu_read_unlock();
 	return ok;
 }
 
@@ -424,21 +424,22 @@ static bool all_freed_after_teardown(void)
 {
 	struct vswap_cluster *c;
 	unsigned long id, left = 0;
-	void *entry;
 	bool ok;
 
 	this_cpu_ptr(&vswap_pcp)->cluster = NULL;
 	/* the spare is one more OWNED cluster, and is made no more */
 	__atomic_store_n(&vswap_spare_work.pending, 0, __ATOMIC_RELAXED);
 	WRITE_ONCE(vswap_spare, NULL);
-	xa_for_each(&vswap_clusters, id, entry) {
-		c = entry;
+	rcu_read_lock();
+	vswap_for_each_cluster(id, c, 0)
 		if (c->state == VC_OWNED)
 			vswap_cluster_disown(c);
-	}
+	rcu_read_unlock();
 	ok = vt_rcu_barrier();
-	xa_for_each(&vswap_clusters, id, entry)
+	rcu_read_lock();
+	vswap_for_each_cluster(id, c, 0)
 		left++;
+	rcu_read_unlock();
 	ok &= !left && list_empty(&vswap_partial) &&
 	      !atomic_read(&vswap_nr_clusters) &&
 	      !vt_nr_live[VT_ALLOC_SLAB] && !vt_nr_live[VT_ALLOC_PAGES];
@@ -517,13 +518,13 @@ static bool cluster_freed_after_grace_period(void)
 	if (vswap_alloc(0, 1, &v))
 		return false;
 	rcu_read_lock();
-	c = xa_load(&vswap_clusters, v >> VSWAP_CLUSTER_SHIFT);
+	c = vswap_cluster_get(v >> VSWAP_CLUSTER_SHIFT);
 	pcp->cluster = NULL;		/* the CPU gives it up... */
 	vswap_cluster_disown(c);
 	done = __atomic_load_n(&vt_rcu_nr_done, __ATOMIC_RELAXED);
 	vswap_cache_put(v, 1);		/* ...and its last slot goes */
 	vt_rcu_poll();
-	ok = !xa_load(&vswap_clusters, v >> VSWAP_CLUSTER_SHIFT) &&
+	ok = !vswap_cluster_get(v >> VSWAP_CLUSTER_SHIFT) &&
 	     __atomic_load_n(&vt_rcu_nr_done, __ATOMIC_RELAXED) == done &&
 	     c->state == VC_DEAD && !vswap_desc(c, v)->count;	/* not freed */
 	rcu_read_unlock();
@@ -872,12 +873,12 @@ int main(int argc, char **argv)
 		 fail_pct);
 	phase = fail_phase;
 	failed = vt_nr_failed[VT_ALLOC_SLAB] + vt_nr_failed[VT_ALLOC_PAGES] +
-		 vt_nr_failed[VT_ALLOC_XA];
+		 vt_nr_failed[VT_ALLOC_IDA];
 	vt_fail_pct = fail_pct;
 	hammer(threads, nr_rounds / 2);
 	vt_fail_pct = 0;
 	failed = vt_nr_failed[VT_ALLOC_SLAB] + vt_nr_failed[VT_ALLOC_PAGES] +
-		 vt_nr_failed[VT_ALLOC_XA] - failed;
+		 vt_nr_failed[VT_ALLOC_IDA] - failed;
 	printf("# %s%lu allocations failed, %lu vswap_alloc() calls with them, %lu clusters from the spare, %lu slots allocated\n",
 	       phase, failed, alloc_failures, vt_events[VSWAP_SPARE],
 	       vt_events[VSWAP_ALLOC]);

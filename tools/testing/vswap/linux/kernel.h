@@ -48,6 +48,8 @@ typedef unsigned int gfp_t;
 	static int (*const vt_param_##fn)(char *) __attribute__((unused)) = fn
 #define memparse(s, end)	strtoull(s, end, 0)
 #define pr_err(...)		fprintf(stderr, __VA_ARGS__)
+#define likely(x)		__builtin_expect(!!(x), 1)
+#define unlikely(x)		__builtin_expect(!!(x), 0)
 #define container_of(p, type, member) \
 	((type *)((char *)(p) - offsetof(type, member)))
 
@@ -186,7 +188,7 @@ extern unsigned int vt_nr_cpus;
  * vt_fail_sites; vt_nr_live[] counts what is allocated and not yet freed,
  * for leak checks that do not depend on LeakSanitizer being on.
  */
-enum vt_alloc_site { VT_ALLOC_SLAB, VT_ALLOC_PAGES, VT_ALLOC_XA, VT_NR_ALLOC_SITES };
+enum vt_alloc_site { VT_ALLOC_SLAB, VT_ALLOC_PAGES, VT_ALLOC_IDA, VT_NR_ALLOC_SITES };
 extern unsigned int vt_fail_pct, vt_fail_sites;
 extern unsigned long vt_nr_failed[VT_NR_ALLOC_SITES];
 extern long vt_nr_live[VT_NR_ALLOC_SITES];
@@ -268,5 +270,8 @@ static inline void *kmem_cache_zalloc(struct kmem_cache *kc, gfp_t gfp)
 	return vt_alloc(VT_ALLOC_SLAB, kc->size);
 }
 #define kmem_cache_free(kc, p)	vt_free(VT_ALLOC_SLAB, (p))
+/* made once, at init: not counted, never failed */
+#define kvcalloc(n, size, gfp)	calloc((n), (size))
+#define kvfree(p)		free(p)
 
 #endif

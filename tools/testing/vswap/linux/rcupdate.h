@@ -105,6 +105,19 @@ static inline void rcu_read_unlock(void)
 	}
 }
 
+/* Published pointers: a lookup is a preemption point (vt_preempt_point()). */
+#define __rcu
+#define rcu_dereference(p)						\
+({									\
+	typeof(p) __p = __atomic_load_n(&(p), __ATOMIC_ACQUIRE);	\
+									\
+	vt_preempt_point();						\
+	__p;								\
+})
+#define rcu_access_pointer(p)	__atomic_load_n(&(p), __ATOMIC_RELAXED)
+#define rcu_assign_pointer(p, v) __atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define RCU_INIT_POINTER(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELAXED)
+
 static inline void cond_resched_rcu(void)
 {
 	rcu_read_unlock();
