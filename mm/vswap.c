@@ -56,9 +56,10 @@
  *
  * Locks taken under vswap_cluster.lock, by vswap_forget(): the swap cache's
  * i_pages lock, which is never held while a vswap lock is taken. It
- * is taken with xa_lock_irq(), which enables interrupts again on release:
- * the paths that free slots (vswap_put(), vswap_cache_put()) must be
- * called with interrupts enabled. No vswap lock is taken from interrupts.
+ * is taken with xa_lock_irq() (when a freed slot has a shadow), which
+ * enables interrupts again on release: the paths that free slots
+ * (vswap_put(), vswap_cache_put()) must be called with interrupts enabled
+ * (vswap_forget() asserts it). No vswap lock is taken from interrupts.
  */
 #define pr_fmt(fmt) "vswap: " fmt
 
@@ -139,6 +140,8 @@ static unsigned int vswap_max_clusters __read_mostly;
  */
 static struct vswap_cluster __rcu **vswap_table __read_mostly;
 static unsigned int vswap_table_size __read_mostly;
+/* One more than the highest number handed out: where walks stop. */
+static unsigned int vswap_table_end;
 static DEFINE_IDA(vswap_ids);
 static atomic_long_t vswap_nr_used = ATOMIC_LONG_INIT(0);
 static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
@@ -159,9 +162,10 @@ static inline struct vswap_cluster *vswap_cluster_get(unsigned long id)
  */
 static struct vswap_cluster *vswap_cluster_from(unsigned long *id)
 {
+	unsigned long end = READ_ONCE(vswap_table_end);
 	struct vswap_cluster *c;
 
-	for (; *id < vswap_table_size; (*id)++) {
+	for (; *id < end; (*id)++) {
 		c = rcu_dereference(vswap_table[*id]);
 		if (c)
 			return c;
@@ -191,14 +195,16 @@ static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
  * shortest. MADV_PAGEOUT reclaims with PF_MEMALLOC set too
  * (reclaim_pages()), so the same holds there.
  * When that allocation fails, the spare cluster is taken; with none, the
- * page stays resident.
+ * page stays resident. (The cluster's number comes from an IDA, whose
+ * first try at a 128-byte bitmap, needed once per 1024 numbers, is a plain
+ * GFP_NOWAIT: a failure there may warn, then retries with these flags.)
  */
 #define VSWAP_GFP	(GFP_NOWAIT | __GFP_NOWARN)
 
 /*
  * The spare: a cluster made ahead, outside reclaim, by a work item
  * (GFP_KERNEL, giving up rather than retrying or OOM-killing), for when
- * reclaim cannot allocate one. It is in the xarray with its id, empty, in
+ * reclaim cannot allocate one. It is in vswap_table with its id, empty, in
  * state OWNED with no owner: nothing else touches an OWNED cluster. The
  * work is queued whenever a CPU takes a cluster that is not partial and
  * there is no spare, while the space has room; so the first spare is made
@@ -221,35 +227,39 @@ static void vswap_cluster_free(struct vswap_cluster *c)
 
 static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 {
+	unsigned int i, end;
 	struct vswap_cluster *c;
-	unsigned int i;
 	int id;
 
+	/* Cluster 0 is never used: no virtual entry has the value 0. */
+	id = ida_alloc_range(&vswap_ids, 1, READ_ONCE(vswap_max_clusters), gfp);
+	if (id < 0)	/* -ENOSPC: the virtual space is at its limit */
+		return ERR_PTR(id);
 	c = kmem_cache_zalloc(vswap_cluster_cache, gfp);
 	if (!c)
-		return ERR_PTR(-ENOMEM);
+		goto fail;
 	for (i = 0; i < VSWAP_DESC_PAGES; i++) {
 		c->desc[i] = (void *)get_zeroed_page(gfp);
 		if (!c->desc[i]) {
 			vswap_cluster_free(c);
-			return ERR_PTR(-ENOMEM);
+			goto fail;
 		}
 	}
 	spin_lock_init(&c->lock);
 	INIT_LIST_HEAD(&c->list);
 	c->state = VC_OWNED;
-	/* Cluster 0 is never used: no virtual entry has the value 0. */
-	id = ida_alloc_range(&vswap_ids, 1, READ_ONCE(vswap_max_clusters), gfp);
-	if (id < 0) {
-		vswap_cluster_free(c);
-		/* -ENOSPC: the virtual space is at its limit */
-		return ERR_PTR(id);
-	}
 	c->id = id;
+	end = READ_ONCE(vswap_table_end);
+	while ((unsigned int)id >= end &&
+	       !try_cmpxchg(&vswap_table_end, &end, id + 1))
+		;
 	/* its id and zeroed descriptors before a lookup can find it */
 	rcu_assign_pointer(vswap_table[id], c);
 	atomic_inc(&vswap_nr_clusters);
 	return c;
+fail:
+	ida_free(&vswap_ids, id);
+	return ERR_PTR(-ENOMEM);
 }
 
 static void vswap_cluster_free_rcu(struct rcu_head *rcu)
@@ -1229,25 +1239,24 @@ static unsigned long __init vswap_space_clusters(void)
  *
  * The virtual space is bounded by twice the RAM in pages, or by
  * vswap_space= (Documentation/admin-guide/mm/vswap.rst).
+ *
+ * Return: 0, or -ENOMEM if the cluster table cannot be allocated.
  */
-void __init vswap_table_init(void)
+int __init vswap_table_init(void)
 {
 	unsigned int max = vswap_space_clusters();
 	int ret;
 
 	vswap_cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_PANIC);
 	vswap_table = kvcalloc(max + 1, sizeof(*vswap_table), GFP_KERNEL);
-	if (vswap_table) {
-		vswap_table_size = max + 1;
-		vswap_max_clusters = max;
-	} else {
-		/* vswap_max_clusters stays 0: no cluster can be made */
-		pr_err("no memory for the table of %u clusters: no virtual swap space\n",
-		       max);
-	}
+	if (!vswap_table)
+		return -ENOMEM;
+	vswap_table_size = max + 1;
+	vswap_max_clusters = max;
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/vswap:dead",
 					NULL, vswap_cpu_dead);
 	WARN_ON(ret < 0);
+	return 0;
 }
 
 #ifdef CONFIG_VIRTUAL_SWAP_KUNIT_TEST

@@ -53,10 +53,38 @@
 #include <linux/zswap.h>
 #include "swap.h"
 
+/*
+ * Has any of the @nr slots from @vslot, which are being freed, a shadow in
+ * the swap cache? Lock-free: a slot's shadow is stored as its folio leaves
+ * the swap cache, by the holder of its VSWAP_CACHE, before the claim is
+ * given up under the cluster lock that vswap_forget()'s caller holds; and
+ * no folio can enter the swap cache for a slot being freed.
+ */
+static bool vswap_has_shadow(unsigned long vslot, unsigned int nr)
+{
+	swp_entry_t entry = swp_entry(VSWAP_TYPE, vslot);
+	pgoff_t index = swap_cache_index(entry);
+	XA_STATE(xas, &swap_address_space(entry)->i_pages, index);
+	bool found = false;
+	void *old;
+
+	rcu_read_lock();
+	xas_for_each(&xas, old, index + nr - 1) {
+		if (xas_retry(&xas, old))
+			continue;
+		if (xa_is_value(old)) {
+			found = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}
+
 /**
  * vswap_forget - drop what is keyed by freed virtual slots' numbers
  * @vslot: the first slot being freed
- * @nr: the number of contiguous slots
+ * @nr: the number of contiguous slots, in one cluster
  *
  * Their swap-cache shadows and their arch tags. Called by the slot table
  * under the cluster lock, before the slots can be allocated again. Must
@@ -66,7 +94,10 @@ void vswap_forget(unsigned long vslot, unsigned int nr)
 {
 	unsigned int i;
 
-	clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot + nr - 1);
+	lockdep_assert_irqs_enabled();
+	/* Most slots are freed after their page came back: no shadow left. */
+	if (vswap_has_shadow(vslot, nr))
+		clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot + nr - 1);
 	for (i = 0; i < nr; i++)
 		arch_swap_invalidate_page(VSWAP_TYPE, vslot + i);
 }

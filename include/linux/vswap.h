@@ -41,7 +41,7 @@ struct swap_info_struct;
  */
 
 /* The slot table (mm/vswap.c) */
-void vswap_table_init(void);
+int vswap_table_init(void);
 int vswap_alloc(unsigned int order, unsigned short memcg_id,
 		unsigned long *vslot);
 /*

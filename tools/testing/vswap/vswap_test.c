@@ -841,7 +841,7 @@ int main(int argc, char **argv)
 	signal(SIGALRM, timed_out);
 	alarm(VT_TIMEOUT);
 	printf("TAP version 13\n1..%u\n", NR_TESTS);
-	vswap_table_init();
+	assert(!vswap_table_init());
 
 	check(!vswap_alloc(3, 9, &v) && !(v & 7) && vswap_memcg_id(v + 7) == 9 &&
 	      vswap_memcg_id_run(v, 8, 9) == 8 && vswap_memcg_id_run(v, 8, 8) == 0 &&

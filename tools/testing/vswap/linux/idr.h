@@ -21,6 +21,7 @@ static inline int ida_alloc_range(struct ida *ida, unsigned int min,
 	unsigned int i;
 
 	(void)gfp;
+	assert(max < VT_IDA_SIZE);
 	if (vt_alloc_fails(VT_ALLOC_IDA))
 		return -ENOMEM;
 	pthread_mutex_lock(&ida->lock);

@@ -105,11 +105,17 @@ static inline void rcu_read_unlock(void)
 	}
 }
 
-/* Published pointers: a lookup is a preemption point (vt_preempt_point()). */
+/*
+ * Published pointers: a lookup is a preemption point (vt_preempt_point()),
+ * and only in a read-side section.
+ */
 #define __rcu
 #define rcu_dereference(p)						\
 ({									\
-	typeof(p) __p = __atomic_load_n(&(p), __ATOMIC_ACQUIRE);	\
+	typeof(p) __p;							\
+									\
+	assert(vt_rcu_nesting);						\
+	__p = __atomic_load_n(&(p), __ATOMIC_ACQUIRE);			\
 									\
 	vt_preempt_point();						\
 	__p;								\
