@@ -28,7 +28,10 @@ HIGHER_IS_BETTER = {'throughput_mbs': True, 'bogo_ops_s': True,
                     'pswpin': None, 'pswpout': None, 'pgmajfault': None,
                     'swap_ra': None, 'swap_ra_hit': None,
                     'swap_read_ios': None, 'swap_write_ios': None,
-                    'vswap_scattered': None}
+                    'vswap_scattered': None, 'pgscan_anon': None,
+                    'pgsteal_anon': None, 'workingset_refault_anon': None,
+                    'pgscan_kswapd': None, 'pgscan_direct': None,
+                    'allocstall_normal': None, 'allocstall_movable': None}
 UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'wall_s': 's', 'swapoff_s': 's', 'bytes_per_page': 'B',
          'stored_pages': 'pages', 'completed': 'runs', 'device_kb': 'KiB',
@@ -42,7 +45,10 @@ UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'pswpin': 'pages', 'pswpout': 'pages', 'pgmajfault': 'faults',
          'swap_ra': 'pages', 'swap_ra_hit': 'pages',
          'swap_read_ios': 'requests', 'swap_write_ios': 'requests',
-         'vswap_scattered': 'folios'}
+         'vswap_scattered': 'folios', 'pgscan_anon': 'pages',
+         'pgsteal_anon': 'pages', 'workingset_refault_anon': 'pages',
+         'pgscan_kswapd': 'pages', 'pgscan_direct': 'pages',
+         'allocstall_normal': 'stalls', 'allocstall_movable': 'stalls'}
 
 
 def collect(logs, rounds):

@@ -67,6 +67,10 @@ def qemu_cmd(a, accel, outdir):
             for _ in range(a.disk_bytes // len(chunk)):
                 f.write(chunk)
             f.write(bytes(a.disk_bytes % len(chunk)))
+            # on the host's disk before the guest starts, not written
+            # back under its first workloads
+            f.flush()
+            os.fsync(f.fileno())
         else:
             f.truncate(a.disk_bytes)
     # Under TCG a busy host can starve a vCPU for seconds: give the RCU
