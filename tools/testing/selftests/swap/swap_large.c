@@ -26,6 +26,12 @@
  *              written back to the device by the zswap shrinker: read
  *              back a page at a time from both (zswpin and pswpin both
  *              move), every byte intact
+ *   swapoff    folios written whole to the disk /dev/vda and left in the
+ *              swap cache, a quarter of them mapped again: the disk is
+ *              swapped off under them. The cached folios give their data
+ *              (pswpin counts only the pages they did not hold), none is
+ *              split or dropped (split and nr_anon), every byte comes
+ *              back; with virtual swap no device slot is left recorded
  *
  * zswap, mixed and mixed_in need a zswap that stores large folios (6.12's
  * refuses them; the per-size zswpout counter came with that): elsewhere
@@ -49,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/swap.h>
 #include <unistd.h>
 
 #include "swap_util.h"
@@ -605,6 +612,115 @@ restore:
 	return ok ? KSFT_PASS : ret == KSFT_SKIP ? ret : KSFT_FAIL;
 }
 
+/*
+ * Swap off the disk while the folios just written to it are still in the
+ * swap cache: swapoff must take their data from the cached folios, whole,
+ * and leave nothing recorded on the disk. (On 6.12 the folios reclaim
+ * unmapped are queued for deferred split: a shrinker run before swapoff
+ * could split one, and fail the case, though none is expected to run.)
+ */
+static int test_swapoff(const char *what)
+{
+	const char *dev = "/dev/vda";
+	size_t size = opt.size ? opt.size : 16 * MiB;
+	size_t folio_pages = MTHP_KB * 1024 / page_size();
+	size_t folios = size / (MTHP_KB * 1024);
+	uint64_t whole, used, reads, split, device = 0;
+	struct counts before, mid, after;
+	int64_t anon_lost;
+	struct mthp_settings m;
+	struct swap_scan sc;
+	struct held start;
+	bool ok = true, off;
+	int ret, prio = -1;
+	char *buf;
+
+	ret = need(what, 0, true);
+	if (ret != KSFT_PASS)
+		return ret;
+	if (swaps_find(dev, &prio) <= 0) {
+		ksft_print_msg("%s: needs the swap disk %s\n", what, dev);
+		return KSFT_FAIL;
+	}
+	ret = mthp_only(&m);
+	if (ret != KSFT_PASS)
+		goto restore;
+	held_read(&start);
+	buf = map_anon(size, MTHP_KB * 1024);
+	if (!buf) {
+		ret = KSFT_FAIL;
+		goto restore;
+	}
+	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
+	counts_read(&before);
+	ok &= pageout_enough(what, buf, size);
+	counts_read(&mid);
+	whole = mid.mthp[MTHP_SWPOUT] - before.mthp[MTHP_SWPOUT];
+	/* A quarter mapped again from the swap cache, the rest not. */
+	ok &= verify(what, buf, size / 4, PAT_COMPRESSIBLE, opt.seed);
+	ok &= !swap_scan(buf, size, &sc);
+	used = swaps_used_kb(dev) * 1024 / page_size();
+	counts_read(&mid);
+	ksft_print_msg("%s: %zu folios of %d kB, %llu written whole; at swapoff %zu of this task's swapped pages in the swap cache, %llu pages on %s\n",
+		       what, folios, MTHP_KB, (unsigned long long)whole,
+		       sc.cached, (unsigned long long)used, dev);
+	if (whole < folios * 9 / 10 || sc.cached < 16 * folio_pages) {
+		ksft_print_msg("%s: want the folios written whole and at least 16 left in the swap cache\n",
+			       what);
+		ok = false;
+	}
+	off = !swapoff(dev);
+	if (!off) {
+		ksft_print_msg("%s: swapoff(%s): %s\n", what, dev,
+			       strerror(errno));
+		ok = false;
+	}
+	read_u64("/sys/kernel/mm/vswap/device_slots", &device);
+	ok &= verify(what, buf, size, PAT_COMPRESSIBLE, opt.seed);
+	counts_read(&after);
+	split = after.mthp[MTHP_SPLIT] - mid.mthp[MTHP_SPLIT];
+	anon_lost = (int64_t)(mid.mthp[MTHP_NR_ANON] - after.mthp[MTHP_NR_ANON]);
+	reads = delta(&mid, &after, VM_PSWPIN);
+	ksft_print_msg("%s: after swapoff: split +%llu, %d kB folios %lld fewer, pswpin +%llu, device slots recorded %llu\n",
+		       what, (unsigned long long)split, MTHP_KB,
+		       (long long)anon_lost, (unsigned long long)reads,
+		       (unsigned long long)device);
+	/* The cached folios are still there, whole: none split or freed. */
+	if (split || anon_lost > 1) {
+		ksft_print_msg("%s: swapoff split or dropped cached folios\n",
+			       what);
+		ok = false;
+	}
+	/*
+	 * Only what the swap cache did not hold is read: at most the disk's
+	 * pages in use less this task's cached swapped-out ones (the pages
+	 * mapped again may be cached too: a looser bound by them).
+	 */
+	if (reads + sc.cached > used + 16) {
+		ksft_print_msg("%s: want the cached folios' data taken, not read again\n",
+			       what);
+		ok = false;
+	}
+	if (vswap_enabled() && device) {
+		ksft_print_msg("%s: virtual slots still name device slots\n",
+			       what);
+		ok = false;
+	}
+	if (off && swapon(dev, prio >= 0 ? SWAP_FLAG_PREFER |
+			  ((prio << SWAP_FLAG_PRIO_SHIFT) &
+			   SWAP_FLAG_PRIO_MASK) : 0)) {
+		ksft_print_msg("%s: swapon(%s) to restore it: %s\n", what, dev,
+			       strerror(errno));
+		ok = false;
+	}
+	munmap(buf, size);
+	ok &= held_released(what, &start);
+	ret = ok ? KSFT_PASS : KSFT_FAIL;
+restore:
+	mthp_restore(&m);
+	return ret;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const char *what);
@@ -616,6 +732,7 @@ static const struct {
 	{ "scattered",	test_scattered },
 	{ "file",	test_file },
 	{ "mixed_in",	test_mixed_in },
+	{ "swapoff",	test_swapoff },
 };
 
 static const char *case_name(unsigned int i)
@@ -633,7 +750,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: swap_large [options]\n"
 		"Swap 64 kB folios out whole through each backend, verify them.\n"
-		"Cases: zswap zero device mixed scattered file mixed_in\n"
+		"Cases: zswap zero device mixed scattered file mixed_in swapoff\n"
 		COMMON_USAGE
 		"                    (default 16; scattered uses 4)\n"
 		"  --only NAME       run only case NAME\n");

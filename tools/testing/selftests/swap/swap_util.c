@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,14 +396,41 @@ long swapcache_drop(const char *what, void *buf, size_t len)
 	return swapcache_drop_in(what, buf, len, cg);
 }
 
+/*
+ * Reclaim drains the per-CPU LRU batches of its own CPU only. A folio whose
+ * writeback ended on another CPU sits in that CPU's batch of folios to
+ * rotate (folio_rotate_reclaimable()), which holds a reference: reclaim
+ * cannot remove it from the swap cache while that CPU adds no more.
+ * Once the cache stops shrinking, swapcache_drop_in() drains every CPU
+ * (compaction starts with lru_add_drain_all()), then reclaims from each
+ * allowed CPU in turn, in case compaction is not built in.
+ */
+static void reclaim_cpu_next(const cpu_set_t *allowed, int *cpu)
+{
+	cpu_set_t one;
+	int i;
+
+	for (i = 0; i < CPU_SETSIZE; i++) {
+		*cpu = (*cpu + 1) % CPU_SETSIZE;
+		if (CPU_ISSET(*cpu, allowed))
+			break;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(*cpu, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
 long swapcache_drop_in(const char *what, void *buf, size_t len,
 		       const char *cg)
 {
 	char path[PATH_MAX + 16], val[32];
 	size_t least = SIZE_MAX;
 	struct swap_scan s;
-	int tries, stalls = 0;
+	int tries, stalls = 0, cpu = -1;
 	double start = now_sec();
+	cpu_set_t allowed;
+	bool pinned = false;
+	long ret = -1;
 
 	if (!strcmp(cg, CGROUP_ROOT)) {
 		/* reclaim there would swap out the whole guest */
@@ -410,9 +438,13 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 			       what);
 		return -1;
 	}
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		ksft_perror("sched_getaffinity");
+		return -1;
+	}
 	for (tries = 0; ; tries++) {
 		if (swap_scan(buf, len, &s))
-			return -1;
+			goto out;
 		if (!s.cached)
 			break;
 		if (s.cached < least) {
@@ -423,19 +455,30 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims in %.1f s\n",
 				       what, s.cached, s.swapped, tries,
 				       now_sec() - start);
-			return -1;
+			goto out;
 		}
 		/* writeback still in flight: reclaim skips those folios */
 		if (tries)
 			usleep(5000 * stalls);
+		if (stalls == 3)
+			write_str("/proc/sys/vm/compact_memory", "1");
+		if (stalls > 3) {
+			reclaim_cpu_next(&allowed, &cpu);
+			pinned = true;
+		}
 		/* -EAGAIN (less reclaimed than asked) is fine: scan again */
 		snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
 		snprintf(val, sizeof(val), "%zu", 2 * s.cached * page_size());
 		write_str(path, val);
 	}
-	ksft_print_msg("%s: %zu pages swapped out, none in the swap cache (%d reclaims)\n",
-		       what, s.swapped, tries);
-	return s.swapped;
+	ksft_print_msg("%s: %zu pages swapped out, none in the swap cache (%d reclaims%s)\n",
+		       what, s.swapped, tries,
+		       pinned ? ", some from each CPU" : "");
+	ret = s.swapped;
+out:
+	if (pinned)
+		sched_setaffinity(0, sizeof(allowed), &allowed);
+	return ret;
 }
 
 bool pageout_verify(const char *what, void *buf, size_t len, enum pattern p,
