@@ -134,7 +134,7 @@ static unsigned int vswap_max_clusters __read_mostly;
 /*
  * The clusters in use by number, NULL where none, for lookups under RCU: an
  * array of vswap_table_size pointers made at boot for the whole virtual
- * space (8 bytes per 512 slots), so that finding a slot's cluster is one
+ * space (a pointer per 512 slots), so that finding a slot's cluster is one
  * load. Numbers are handed out by vswap_ids, lowest first; a cluster is
  * published when made and its entry cleared before its number is given back.
  */
