@@ -178,6 +178,7 @@ def choose_accel(a):
 
 
 KSFT_SKIP = 4	# kselftest's exit code for "skipped as a whole"
+FAIL_LINES = 40	# a failure's diagnostic lines printed, at most
 
 
 def parse_results(path, timed_out=None):
@@ -349,8 +350,18 @@ def print_results(results, secs, verbose):
         g[st] += 1
         if st == 'fail' or verbose:
             word = 'not ok' if st == 'fail' else 'ok'
-            if len(detail) > 400:	# a failure's diagnostics: the last
-                detail = '...' + detail[-400:]
+            lines = detail.split(' | ')
+            if st == 'fail' and len(detail) > 400:
+                # a long story on lines of its own, the end of it kept:
+                # the failing check's message is among the last lines
+                shown = lines[-FAIL_LINES:]
+                left = len(lines) - len(shown)
+                print(f'{word} - {name} # {len(lines)} diagnostic lines'
+                      + (f', the last {len(shown)}:' if left else ':'))
+                for line in shown:
+                    print('#   ' + (line if len(line) <= 300
+                                    else line[:300] + '...'))
+                continue
             extra = ' # SKIP ' + detail if st == 'skip' else (
                 ' # ' + detail if detail else '')
             print(f'{word} - {name}{extra}')

@@ -381,9 +381,14 @@ int cg_self(char *cg, size_t len)
 /*
  * swapcache_drop() keeps reclaiming while the cached pages decrease, up
  * to DROP_SECS; with no progress it gives up after DROP_STALLS rounds.
+ * Reclaim takes the cgroup's LRU from its tail, and a folio put back after
+ * its write went in at the head of the inactive list: the last few are
+ * freed only once reclaim has gone through the rest, which took up to 22
+ * rounds without progress in two_threads, on the base kernel as well.
  */
 #define DROP_SECS	60
-#define DROP_STALLS	40
+#define DROP_STALLS	100
+#define DROP_TRAIL	16	/* cached counts the failure message shows */
 
 long swapcache_drop(const char *what, void *buf, size_t len)
 {
@@ -428,9 +433,12 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 	struct swap_scan s;
 	int tries, stalls = 0, cpu = -1;
 	double start = now_sec();
+	size_t trail[DROP_TRAIL];
+	char counts[DROP_TRAIL * 12];
 	cpu_set_t allowed;
 	bool pinned = false;
 	long ret = -1;
+	int i, n;
 
 	if (!strcmp(cg, CGROUP_ROOT)) {
 		/* reclaim there would swap out the whole guest */
@@ -445,6 +453,7 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 	for (tries = 0; ; tries++) {
 		if (swap_scan(buf, len, &s))
 			goto out;
+		trail[tries % DROP_TRAIL] = s.cached;
 		if (!s.cached)
 			break;
 		if (s.cached < least) {
@@ -452,14 +461,18 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 			stalls = 0;
 		}
 		if (++stalls > DROP_STALLS || now_sec() - start > DROP_SECS) {
-			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims in %.1f s\n",
+			for (i = tries < DROP_TRAIL ? 0 : tries - DROP_TRAIL + 1,
+			     n = 0; i <= tries && n < (int)sizeof(counts); i++)
+				n += snprintf(counts + n, sizeof(counts) - n,
+					      " %zu", trail[i % DROP_TRAIL]);
+			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims in %.1f s (cached before the last reclaims:%s)\n",
 				       what, s.cached, s.swapped, tries,
-				       now_sec() - start);
+				       now_sec() - start, counts);
 			goto out;
 		}
 		/* writeback still in flight: reclaim skips those folios */
 		if (tries)
-			usleep(5000 * stalls);
+			usleep(5000 * (stalls < 10 ? stalls : 10));
 		if (stalls == 3)
 			write_str("/proc/sys/vm/compact_memory", "1");
 		if (stalls > 3) {
