@@ -341,8 +341,9 @@ def judge(a, outdir, timed_out):
 
 
 def print_results(results, secs, verbose):
-    """Every failure on its own line; passes and skips one line a program
-    (all of them with --verbose)."""
+    """Every failure, with its diagnostics (a long story on lines of its
+    own); passes and skips one line a program (all of them with
+    --verbose)."""
     groups = {}
     for name, st, detail in results:
         prog = name.split(': ', 1)[0]
@@ -351,8 +352,7 @@ def print_results(results, secs, verbose):
         if st == 'fail' or verbose:
             word = 'not ok' if st == 'fail' else 'ok'
             lines = detail.split(' | ')
-            if st == 'fail' and len(detail) > 400:
-                # a long story on lines of its own, the end of it kept:
+            if st == 'fail' and len(detail) > 400 and len(lines) > 1:
                 # the failing check's message is among the last lines
                 shown = lines[-FAIL_LINES:]
                 left = len(lines) - len(shown)
@@ -360,8 +360,10 @@ def print_results(results, secs, verbose):
                       + (f', the last {len(shown)}:' if left else ':'))
                 for line in shown:
                     print('#   ' + (line if len(line) <= 300
-                                    else line[:300] + '...'))
+                                    else '...' + line[-300:]))
                 continue
+            if len(detail) > 400:	# its end says the most
+                detail = '...' + detail[-400:]
             extra = ' # SKIP ' + detail if st == 'skip' else (
                 ' # ' + detail if detail else '')
             print(f'{word} - {name}{extra}')

@@ -434,7 +434,7 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 	int tries, stalls = 0, cpu = -1;
 	double start = now_sec();
 	size_t trail[DROP_TRAIL];
-	char counts[DROP_TRAIL * 12];
+	char counts[DROP_TRAIL * 22];
 	cpu_set_t allowed;
 	bool pinned = false;
 	long ret = -1;
@@ -465,7 +465,7 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 			     n = 0; i <= tries && n < (int)sizeof(counts); i++)
 				n += snprintf(counts + n, sizeof(counts) - n,
 					      " %zu", trail[i % DROP_TRAIL]);
-			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims in %.1f s (cached before the last reclaims:%s)\n",
+			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims in %.1f s (cached at the last scans:%s)\n",
 				       what, s.cached, s.swapped, tries,
 				       now_sec() - start, counts);
 			goto out;
