@@ -31,7 +31,10 @@ HIGHER_IS_BETTER = {'throughput_mbs': True, 'bogo_ops_s': True,
                     'vswap_scattered': None, 'pgscan_anon': None,
                     'pgsteal_anon': None, 'workingset_refault_anon': None,
                     'pgscan_kswapd': None, 'pgscan_direct': None,
-                    'allocstall_normal': None, 'allocstall_movable': None}
+                    'pgsteal_kswapd': None, 'pgsteal_direct': None,
+                    'allocstall_normal': None, 'allocstall_movable': None,
+                    'vswap_alloc': None, 'vswap_alloc_fail': None,
+                    'vswap_spare': None, 'vswap_no_room': None}
 UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'wall_s': 's', 'swapoff_s': 's', 'bytes_per_page': 'B',
          'stored_pages': 'pages', 'completed': 'runs', 'device_kb': 'KiB',
@@ -48,7 +51,10 @@ UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'vswap_scattered': 'folios', 'pgscan_anon': 'pages',
          'pgsteal_anon': 'pages', 'workingset_refault_anon': 'pages',
          'pgscan_kswapd': 'pages', 'pgscan_direct': 'pages',
-         'allocstall_normal': 'stalls', 'allocstall_movable': 'stalls'}
+         'pgsteal_kswapd': 'pages', 'pgsteal_direct': 'pages',
+         'allocstall_normal': 'stalls', 'allocstall_movable': 'stalls',
+         'vswap_alloc': 'slots', 'vswap_alloc_fail': 'events',
+         'vswap_spare': 'clusters', 'vswap_no_room': 'events'}
 
 
 def collect(logs, rounds):
