@@ -381,10 +381,13 @@ int cg_self(char *cg, size_t len)
 /*
  * swapcache_drop() keeps reclaiming while the cached pages decrease, up
  * to DROP_SECS; with no progress it gives up after DROP_STALLS rounds.
- * Reclaim takes the cgroup's LRU from its tail, and a folio put back after
- * its write went in at the head of the inactive list: the last few are
- * freed only once reclaim has gone through the rest, which took up to 22
- * rounds without progress in two_threads, on the base kernel as well.
+ * Each round asks for a few pages, and reclaim takes them from the tail
+ * of the cgroup's LRU: a folio whose write ended while reclaim had it
+ * isolated was put back at the head of the inactive list, and one still
+ * under writeback when reclaim met it was activated. The last few are
+ * freed only once reclaim has gone through the rest: up to 22 rounds
+ * without progress in 192 drops of two_threads (an instrumented run, on
+ * the base kernel as well). Each drop reports its longest stall.
  */
 #define DROP_SECS	60
 #define DROP_STALLS	100
@@ -431,7 +434,7 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 	char path[PATH_MAX + 16], val[32];
 	size_t least = SIZE_MAX;
 	struct swap_scan s;
-	int tries, stalls = 0, cpu = -1;
+	int tries, stalls = 0, most = 0, cpu = -1;
 	double start = now_sec();
 	size_t trail[DROP_TRAIL];
 	char counts[DROP_TRAIL * 22];
@@ -460,14 +463,19 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 			least = s.cached;
 			stalls = 0;
 		}
+		if (stalls > most)
+			most = stalls;
 		if (++stalls > DROP_STALLS || now_sec() - start > DROP_SECS) {
 			for (i = tries < DROP_TRAIL ? 0 : tries - DROP_TRAIL + 1,
 			     n = 0; i <= tries && n < (int)sizeof(counts); i++)
 				n += snprintf(counts + n, sizeof(counts) - n,
 					      " %zu", trail[i % DROP_TRAIL]);
-			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims in %.1f s (cached at the last scans:%s)\n",
+			ksft_print_msg("%s: %zu of %zu swapped-out pages still in the swap cache after %d reclaims in %.1f s, %s (cached at the last scans:%s)\n",
 				       what, s.cached, s.swapped, tries,
-				       now_sec() - start, counts);
+				       now_sec() - start,
+				       stalls > DROP_STALLS ?
+				       "too many without progress" : "out of time",
+				       counts);
 			goto out;
 		}
 		/* writeback still in flight: reclaim skips those folios */
@@ -484,8 +492,8 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 		snprintf(val, sizeof(val), "%zu", 2 * s.cached * page_size());
 		write_str(path, val);
 	}
-	ksft_print_msg("%s: %zu pages swapped out, none in the swap cache (%d reclaims%s)\n",
-		       what, s.swapped, tries,
+	ksft_print_msg("%s: %zu pages swapped out, none in the swap cache (%d reclaims, at most %d in a row without progress%s)\n",
+		       what, s.swapped, tries, most,
 		       pinned ? ", some from each CPU" : "");
 	ret = s.swapped;
 out:

@@ -676,7 +676,7 @@ restore:
 
 static const struct tcase cases[] = {
 	{ "pool_limit", pool_child, 96, 32, 0, "1", "N", true, NULL },
-	{ "memcg_zswap_max", fill_child, 96, 32, 2, NULL, "N", true, NULL },
+	{ "memcg_zswap_max", fill_child, 64, 32, 2, NULL, "N", true, NULL },
 	{ "load_during_writeback", race_child, 64, 40, 2, NULL, "N", true, NULL },
 	{ "shrinker", shrinker_child, 64, 0, 0, NULL, "Y", false, NULL },
 	{ "offline_memcg", NULL, 32, 0, 0, NULL, "Y", false, test_offline_memcg },
@@ -701,7 +701,7 @@ static void usage(FILE *f)
 		"Cases: pool_limit memcg_zswap_max load_during_writeback shrinker\n"
 		"       offline_memcg swap_max\n"
 		COMMON_USAGE
-		"                    (default 96, 96, 64, 64, 32, 32; limits scale with it;\n"
+		"                    (default 96, 64, 64, 64, 32, 32; limits scale with it;\n"
 		"                    --pattern applies to shrinker only)\n"
 		"  --rounds N        load_during_writeback rounds (4)\n"
 		"  --only NAME       run only case NAME\n");
