@@ -343,8 +343,9 @@ swp_entry_t vswap_folio_page_slot(struct folio *folio, unsigned int i)
 }
 
 /**
- * vswap_folio_slot - the device slot a swap-cache folio's data is on
- * @folio: in the swap cache under a virtual entry, locked
+ * vswap_folio_slot - the device slot a folio's data is on
+ * @folio: under a virtual entry, locked in the swap cache or read outside
+ *	   it by the fault that claimed its slots, or under writeback
  *
  * For a large folio, that of its first page; its other pages' follow it
  * unless vswap_folio_scattered().
