@@ -6,6 +6,7 @@
 #   patched  the patched tree with CONFIG_VIRTUAL_SWAP=y
 #   novswap  the patched tree with CONFIG_VIRTUAL_SWAP=n
 #   kasan    the patched tree with CONFIG_VIRTUAL_SWAP=y and generic KASAN
+# (the patched tree's three with its batched compression: compress.config)
 #   base     the pristine base
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -13,10 +14,13 @@ set -eu
 frags=("$TOP/configs/base.config" "$TOP/configs/test.config")
 obj=test
 case "${1:-patched}" in
-patched) src=$SRC frags+=("$TOP/configs/vswap.config");;
-novswap) src=$SRC obj=test-novswap frags+=("$TOP/configs/novswap.config");;
+patched) src=$SRC
+	frags+=("$TOP/configs/vswap.config" "$TOP/configs/compress.config");;
+novswap) src=$SRC obj=test-novswap
+	frags+=("$TOP/configs/novswap.config" "$TOP/configs/compress.config");;
 kasan) src=$SRC obj=test-kasan
-	frags+=("$TOP/configs/vswap.config" "$TOP/configs/kasan.config");;
+	frags+=("$TOP/configs/vswap.config" "$TOP/configs/compress.config"
+		"$TOP/configs/kasan.config");;
 base) src=$BASE_SRC;;
 *) die "usage: $0 [patched|novswap|kasan|base]";;
 esac

@@ -435,9 +435,11 @@ def cmd_run(a):
 
 
 def kind_of(name):
-    """Which count a result goes to: KUnit suites other than vswap's test
-    the rest of the kernel; the harness self-tests test the harness."""
-    if name.startswith('kunit: ') and not name.startswith('kunit: vswap'):
+    """Which count a result goes to: KUnit suites other than this series'
+    (vswap, acomp_batch, acomp_offload_emu) test the rest of the kernel; the
+    harness self-tests test the harness."""
+    if name.startswith('kunit: ') and not name.startswith(
+            ('kunit: vswap', 'kunit: acomp_batch', 'kunit: acomp_offload_emu')):
         return 'unrelated KUnit suites'
     if name.startswith('harness: '):
         return 'harness self-tests'

@@ -33,6 +33,22 @@
  *              split or dropped (split and nr_anon), every byte comes
  *              back; with virtual swap no device slot is left recorded
  *
+ * Batches: where zswap stores folios (zswap, offload*), a compressor that
+ * takes batches gets several pages of a folio per request (zswap's
+ * batch_stores counts them) and, with virtual swap, a folio read back
+ * whole is decompressed the same way (batch_loads); one that does not
+ * gets none. The offload cases need zswap's compressor to be the
+ * emulated offload device (lz4-offload-emu), whose knobs they set and
+ * whose counters say which path each page took:
+ *
+ *   offload         as zswap, in each of its modes, verification on: the
+ *                   engines (de)compress every page, none falls back
+ *   offload_faults  as zswap, with queue full, engine errors and failed
+ *                   verifications injected: those pages are redone in
+ *                   software, every byte still comes back
+ *   offload_reject  engine errors reported to zswap (fail_to_caller): it
+ *                   refuses the folios, which go to the device whole
+ *
  * zswap, mixed and mixed_in need a zswap that stores large folios (6.12's
  * refuses them; the per-size zswpout counter came with that): elsewhere
  * they are skipped. After each case the memory is freed, and virtual
@@ -79,10 +95,26 @@ static const char * const mthp_names[NR_MTHP_ITEMS] = {
 	"swpin", "zswpin", "nr_anon",
 };
 
+/* The emulated offload device's counters (its debugfs stats). */
+enum emu_item {
+	EMU_SUBMITTED, EMU_ENGINE_ERROR, EMU_VERIFY_FAIL, EMU_SW_QUEUE_FULL,
+	EMU_SW_ENGINE_ERROR, EMU_SW_NOSLEEP, EMU_FAILED_TO_CALLER, NR_EMU_ITEMS
+};
+
+static const char * const emu_names[NR_EMU_ITEMS] = {
+	"submitted", "engine_error", "verify_fail", "sw_queue_full",
+	"sw_engine_error", "sw_nosleep", "failed_to_caller",
+};
+
+#define EMU_STATS	"/sys/kernel/debug/acomp_offload_emu/stats"
+#define EMU_PARAMS	"/sys/module/acomp_offload_emu/parameters/"
+
 struct counts {
 	struct vmstat vm;
 	uint64_t mthp[NR_MTHP_ITEMS];
 	uint64_t scattered, zswap_rejects;
+	uint64_t batch_stores, batch_loads;
+	uint64_t emu[NR_EMU_ITEMS];
 };
 
 /* zswap's debugfs counter @name, 0 if absent. */
@@ -108,6 +140,31 @@ static void counts_read(struct counts *c)
 	/* what does not compress: lz4 fails, others report -ENOSPC */
 	c->zswap_rejects = zswap_debug("reject_compress_fail") +
 			   zswap_debug("reject_compress_poor");
+	c->batch_stores = zswap_debug("batch_stores");
+	c->batch_loads = zswap_debug("batch_loads");
+	for (i = 0; i < NR_EMU_ITEMS; i++) {
+		c->emu[i] = 0;
+		read_key(EMU_STATS, emu_names[i], &c->emu[i]);
+	}
+}
+
+/*
+ * zswap's current compressor, from its debugfs pool_compressor
+ * ("NAME DRIVER batch N ..."): the driver into @driver, and the most pages
+ * it takes per request (1 where the kernel does not say).
+ */
+static unsigned int zswap_batch(char *driver, size_t len)
+{
+	char buf[256], name[64], drv[64];
+	unsigned int batch;
+
+	snprintf(driver, len, "unknown");
+	if (read_str("/sys/kernel/debug/zswap/pool_compressor", buf,
+		     sizeof(buf)) ||
+	    sscanf(buf, "%63s %63s batch %u", name, drv, &batch) != 3)
+		return 1;
+	snprintf(driver, len, "%s", drv);
+	return batch;
 }
 
 /* Only 64 kB folios for anonymous memory; the old settings are kept. */
@@ -232,6 +289,10 @@ struct expect {
 	bool scattered;			/* written to separate device slots */
 	bool read_whole;		/* with virtual swap, read back whole */
 	bool split;			/* split first (no device behind zswap) */
+	bool offload;			/* the offload device's engines ran */
+	const enum emu_item *fallbacks;	/* its counters that must move */
+	int nr_fallbacks;		/* (the others of them stay still, */
+	unsigned int loose;		/* but these: 1 << emu_item) */
 };
 
 static uint64_t delta(const struct counts *a, const struct counts *b,
@@ -270,6 +331,100 @@ static bool read_whole(const char *what, const struct counts *before,
 }
 
 /*
+ * zswap stored @stored pages of whole folios and loaded @loaded of folios
+ * read back whole: with a compressor that takes batches of B pages, each
+ * folio's pages went in requests of B (batch_stores, batch_loads; loads
+ * whole only with virtual swap); with one that does not, no request
+ * carried more than a page.
+ */
+static bool batches(const char *what, const struct counts *before,
+		    const struct counts *mid, const struct counts *after,
+		    uint64_t stored, uint64_t loaded)
+{
+	uint64_t stores = mid->batch_stores - before->batch_stores;
+	uint64_t loads = after->batch_loads - mid->batch_loads;
+	char driver[64];
+	unsigned int batch = zswap_batch(driver, sizeof(driver));
+	size_t folio_pages = MTHP_KB * 1024 / page_size();
+	uint64_t want_stores, want_loads, per_folio, max = 0;
+
+	/* zswap's own limit on a batch */
+	read_u64("/sys/module/zswap/parameters/max_batch", &max);
+	if (max && max < batch)
+		batch = max;
+	/*
+	 * Requests of more than one page per folio: its pages in batches of
+	 * @batch, a last single page going alone.
+	 */
+	per_folio = folio_pages / batch + (folio_pages % batch > 1);
+	want_stores = stored / folio_pages * per_folio;
+	want_loads = loaded / folio_pages * per_folio;
+	ksft_print_msg("%s: compressor %s, batch %u: %llu batched stores, %llu batched loads\n",
+		       what, driver, batch, (unsigned long long)stores,
+		       (unsigned long long)loads);
+	if (batch == 1 ? stores || loads :
+	    stores < want_stores * 9 / 10 || loads < want_loads * 9 / 10) {
+		if (batch == 1)
+			ksft_print_msg("%s: want no batched request\n", what);
+		else
+			ksft_print_msg("%s: want at least %llu batched stores and %llu batched loads\n",
+				       what, (unsigned long long)want_stores * 9 / 10,
+				       (unsigned long long)want_loads * 9 / 10);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * The offload device took the pages zswap (de)compressed: its engines ran
+ * a descriptor for each, or a fallback the case forced ran instead; the
+ * fallbacks it did not force stayed still.
+ */
+static bool offloaded(const char *what, const struct counts *before,
+		      const struct counts *after, const struct expect *e,
+		      uint64_t pages)
+{
+	uint64_t d[NR_EMU_ITEMS];
+	bool ok = true, want;
+	int i, j;
+
+	for (i = 0; i < NR_EMU_ITEMS; i++)
+		d[i] = after->emu[i] - before->emu[i];
+	ksft_print_msg("%s: offload device: submitted +%llu, engine errors +%llu, verify failures +%llu; in software: queue full +%llu, engine error +%llu, no sleep +%llu; failed to caller +%llu\n",
+		       what, (unsigned long long)d[EMU_SUBMITTED],
+		       (unsigned long long)d[EMU_ENGINE_ERROR],
+		       (unsigned long long)d[EMU_VERIFY_FAIL],
+		       (unsigned long long)d[EMU_SW_QUEUE_FULL],
+		       (unsigned long long)d[EMU_SW_ENGINE_ERROR],
+		       (unsigned long long)d[EMU_SW_NOSLEEP],
+		       (unsigned long long)d[EMU_FAILED_TO_CALLER]);
+	/* A unit that found the queue full, or may not sleep, ran in software. */
+	if (!d[EMU_SUBMITTED] ||
+	    d[EMU_SUBMITTED] + d[EMU_SW_QUEUE_FULL] + d[EMU_SW_NOSLEEP] <
+	    pages * 9 / 10) {
+		ksft_print_msg("%s: want at least %llu pages through the device, most on its engines\n",
+			       what, (unsigned long long)pages * 9 / 10);
+		ok = false;
+	}
+	for (i = EMU_ENGINE_ERROR; i < NR_EMU_ITEMS; i++) {
+		if (e->loose & (1u << i))
+			continue;
+		want = false;
+		for (j = 0; j < e->nr_fallbacks; j++)
+			want |= (int)e->fallbacks[j] == i;
+		/* an engine error is what a failed verification is counted as */
+		if (i == EMU_ENGINE_ERROR)
+			want |= d[EMU_VERIFY_FAIL] > 0;
+		if (want != (d[i] > 0)) {
+			ksft_print_msg("%s: want %s %s\n", what, emu_names[i],
+				       want ? "to move" : "still");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/*
  * Map @size bytes of 64 kB folios filled with @p, page them out and check
  * that they left whole for the backend @e names, then drop them from the
  * swap cache and verify every byte as it faults back in.
@@ -278,7 +433,7 @@ static bool large_round_trip(const char *what, size_t size, enum pattern p,
 			     const struct expect *e)
 {
 	size_t folio_pages = MTHP_KB * 1024 / page_size(), folios, pages;
-	struct counts before, mid, after;
+	struct counts before, mid, after, start_counts, stored_counts;
 	uint64_t whole, split, stored;
 	bool ok = true, want_split;
 	struct held start;
@@ -354,12 +509,28 @@ static bool large_round_trip(const char *what, size_t size, enum pattern p,
 			       what);
 		ok = false;
 	}
+	start_counts = before;
+	stored_counts = mid;
 	dropped = swapcache_drop(what, buf, size);
 	counts_read(&mid);
 	ok &= verify(what, buf, size, p, opt.seed);
 	counts_read(&after);
 	ok &= dropped >= 0 && swapped_in(what, &mid.vm, &after.vm, dropped);
 	ok &= read_whole(what, &mid, &after, e, dropped / folio_pages);
+	if (e->backend == VM_ZSWPOUT)
+		ok &= batches(what, &start_counts, &stored_counts, &after,
+			      whole * folio_pages,
+			      vswap_enabled() && e->read_whole ?
+			      (after.mthp[MTHP_ZSWPIN] - mid.mthp[MTHP_ZSWPIN]) *
+			      folio_pages : 0);
+	/*
+	 * The engines saw every page zswap stored and loaded; of a folio
+	 * zswap refused, at least its first batch (half of its pages).
+	 */
+	if (e->offload)
+		ok &= offloaded(what, &start_counts, &after, e,
+				e->zswap_rejected ? pages / 2 :
+				stored + delta(&mid, &after, VM_ZSWPIN));
 	munmap(buf, size);
 	return held_released(what, &start) && ok;
 }
@@ -439,6 +610,108 @@ static int test_mixed(const char *what)
 	if (ret != KSFT_PASS)
 		return ret;
 	return large_case(what, 1, true, PAT_MIXED, &e);
+}
+
+/*
+ * The offload cases: zswap's compressor must be the emulated device. Each
+ * sets the device's knobs named in @knobs ("name=value", NULL-ended) for
+ * its run and puts them back after.
+ */
+static int offload_case(const char *what, const char * const *knobs,
+			const struct expect *e)
+{
+	struct saved_setting saved[8] = { 0 };
+	char driver[64], path[PATH_MAX], name[64];
+	const char *eq;
+	int i, ret;
+
+	ret = need_zswap_large();
+	if (ret != KSFT_PASS)
+		return ret;
+	ret = need(what, 1, true);
+	if (ret != KSFT_PASS)
+		return ret;
+	zswap_batch(driver, sizeof(driver));
+	if (strcmp(driver, "lz4-offload-emu")) {
+		ksft_print_msg("%s: needs zswap's compressor to be lz4-offload-emu (is %s)\n",
+			       what, driver);
+		return KSFT_FAIL;
+	}
+	for (i = 0; knobs[i] && i < 8; i++) {
+		eq = strchr(knobs[i], '=');
+		if (!eq) {
+			ret = KSFT_FAIL;
+			goto restore;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(eq - knobs[i]),
+			 knobs[i]);
+		snprintf(path, sizeof(path), EMU_PARAMS "%s", name);
+		if (setting_set(&saved[i], path, eq + 1)) {
+			ret = KSFT_FAIL;
+			goto restore;
+		}
+	}
+	ret = large_case(what, 1, true, PAT_COMPRESSIBLE, e);
+restore:
+	while (i--)
+		setting_restore(&saved[i]);
+	return ret;
+}
+
+static int test_offload(const char *what)
+{
+	static const char * const modes[] = { "sync", "async", "async_irq" };
+	const struct expect e = { .backend = VM_ZSWPOUT, .read_whole = true,
+				  .offload = true };
+	char mode[32], label[64];
+	int i, ret = KSFT_PASS;
+
+	for (i = 0; i < 3 && ret == KSFT_PASS; i++) {
+		const char * const knobs[] = { mode, "verify=1", NULL };
+
+		snprintf(mode, sizeof(mode), "mode=%s", modes[i]);
+		snprintf(label, sizeof(label), "%s (%s)", what, modes[i]);
+		ret = offload_case(label, knobs, &e);
+	}
+	return ret;
+}
+
+static int test_offload_faults(const char *what)
+{
+	static const enum emu_item forced[] = {
+		EMU_ENGINE_ERROR, EMU_VERIFY_FAIL, EMU_SW_QUEUE_FULL,
+		EMU_SW_ENGINE_ERROR,
+	};
+	static const char * const knobs[] = {
+		"mode=async_irq", "verify=1", "inject_queue_full=3",
+		"inject_engine_error=5", "inject_verify_fail=7", NULL
+	};
+	const struct expect e = { .backend = VM_ZSWPOUT, .read_whole = true,
+				  .offload = true, .fallbacks = forced,
+				  .nr_fallbacks = ARRAY_SIZE(forced) };
+
+	return offload_case(what, knobs, &e);
+}
+
+static int test_offload_reject(const char *what)
+{
+	static const enum emu_item forced[] = {
+		EMU_ENGINE_ERROR, EMU_FAILED_TO_CALLER,
+	};
+	static const char * const knobs[] = {
+		"fail_to_caller=1", "inject_engine_error=4", NULL
+	};
+	/*
+	 * (A decompression of another task's page the injection fails would
+	 * be redone in software: not this case's to count.)
+	 */
+	const struct expect e = { .backend = VM_PSWPOUT,
+				  .zswap_rejected = true, .offload = true,
+				  .fallbacks = forced,
+				  .nr_fallbacks = ARRAY_SIZE(forced),
+				  .loose = 1u << EMU_SW_ENGINE_ERROR };
+
+	return offload_case(what, knobs, &e);
 }
 
 /*
@@ -733,6 +1006,9 @@ static const struct {
 	{ "file",	test_file },
 	{ "mixed_in",	test_mixed_in },
 	{ "swapoff",	test_swapoff },
+	{ "offload",	test_offload },
+	{ "offload_faults", test_offload_faults },
+	{ "offload_reject", test_offload_reject },
 };
 
 static const char *case_name(unsigned int i)
@@ -751,6 +1027,8 @@ static void usage(FILE *f)
 		"Usage: swap_large [options]\n"
 		"Swap 64 kB folios out whole through each backend, verify them.\n"
 		"Cases: zswap zero device mixed scattered file mixed_in swapoff\n"
+		"       offload offload_faults offload_reject (zswap compressor\n"
+		"       lz4-offload-emu)\n"
 		COMMON_USAGE
 		"                    (default 16; scattered uses 4)\n"
 		"  --only NAME       run only case NAME\n");
