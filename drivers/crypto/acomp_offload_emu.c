@@ -218,7 +218,6 @@ struct emu_req {
 	atomic_t pending;		/* its descriptors not yet done, +1 */
 	int err;			/* first failed unit's error */
 	bool compress;
-	bool irq;			/* completed by the engines */
 	bool units;			/* a request with a unit size */
 	enum emu_mode mode;
 	struct emu_unit unit[EMU_MAX_UNITS];
@@ -507,7 +506,7 @@ static void emu_finish_chunk(struct emu_req *er)
 static int emu_run_chunks(struct emu_req *er, bool software)
 {
 	/* Once the count is dropped, an engine may complete and free @er. */
-	bool irq = er->irq;
+	bool irq = er->mode == EMU_ASYNC_IRQ;
 
 	while (er->left) {
 		emu_submit_chunk(er, software);
@@ -532,7 +531,7 @@ static int emu_run_chunks(struct emu_req *er, bool software)
  */
 static void emu_desc_done(struct emu_req *er)
 {
-	bool irq = er->irq;
+	bool irq = er->mode == EMU_ASYNC_IRQ;
 	int err;
 
 	if (!atomic_dec_and_test(&er->pending) || !irq)
@@ -554,7 +553,6 @@ static int emu_start(struct acomp_req *req, bool compress)
 	er->compress = compress;
 	er->err = 0;
 	er->mode = READ_ONCE(emu_mode);
-	er->irq = er->mode == EMU_ASYNC_IRQ;
 	er->units = req->unit_size;
 	if (er->units) {
 		nr = acomp_units_start(req, compress, &er->iter);
@@ -579,7 +577,7 @@ static int emu_start(struct acomp_req *req, bool compress)
 	 * a caller that may not sleep cannot. Such a request runs here, in
 	 * software (so does one sent from an engine's completion of another).
 	 */
-	return emu_run_chunks(er, !er->irq && !may_sleep);
+	return emu_run_chunks(er, er->mode != EMU_ASYNC_IRQ && !may_sleep);
 }
 
 static int emu_compress(struct acomp_req *req)
