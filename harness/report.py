@@ -34,7 +34,8 @@ HIGHER_IS_BETTER = {'throughput_mbs': True, 'bogo_ops_s': True,
                     'pgsteal_kswapd': None, 'pgsteal_direct': None,
                     'allocstall_normal': None, 'allocstall_movable': None,
                     'vswap_alloc': None, 'vswap_alloc_fail': None,
-                    'vswap_spare': None, 'vswap_no_room': None}
+                    'vswap_spare': None, 'vswap_no_room': None,
+                    'zswap_ratio': True, 'zswap_saved_mib': None}
 UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'wall_s': 's', 'swapoff_s': 's', 'bytes_per_page': 'B',
          'stored_pages': 'pages', 'completed': 'runs', 'device_kb': 'KiB',
@@ -54,7 +55,11 @@ UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'pgsteal_kswapd': 'pages', 'pgsteal_direct': 'pages',
          'allocstall_normal': 'stalls', 'allocstall_movable': 'stalls',
          'vswap_alloc': 'slots', 'vswap_alloc_fail': 'events',
-         'vswap_spare': 'clusters', 'vswap_no_room': 'events'}
+         'vswap_spare': 'clusters', 'vswap_no_room': 'events',
+         'zswap_ratio': ':1', 'zswap_saved_mib': 'MiB'}
+# Workloads compared with each other on the patched kernel: (A, B) gives
+# median(A) / median(B) per metric both report, with the per-round ratios.
+PAIRS = [('offload64k_b8', 'offload64k_b1')]
 
 
 def collect(logs, rounds):
@@ -111,10 +116,25 @@ def main():
                      'ratio_min': min(pair) if pair else ratio,
                      'ratio_max': max(pair) if pair else ratio})
 
+    pairs = []
+    for wa, wb in PAIRS:
+        for (w, m), per in sorted(data.items()):
+            pa, pb = per.get('patched', {}), data.get((wb, m), {}).get('patched', {})
+            if w != wa or not pa or not pb or \
+                    HIGHER_IS_BETTER.get(m) is None:
+                continue
+            ma, mb = statistics.median(pa.values()), statistics.median(pb.values())
+            pr = [pa[r] / pb[r] for r in sorted(pa) if r in pb and pb[r]]
+            pairs.append({'a': wa, 'b': wb, 'metric': m, 'median_a': ma,
+                          'median_b': mb, 'ratio': ma / mb if mb else float('nan'),
+                          'ratio_min': min(pr) if pr else float('nan'),
+                          'ratio_max': max(pr) if pr else float('nan')})
+
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, 'data.json'), 'w') as f:
         json.dump({'base_version': a.base_version, 'rounds': a.rounds,
-                   'accel': accel, 'rows': rows, 'one_kernel': only}, f,
+                   'accel': accel, 'rows': rows, 'one_kernel': only,
+                   'pairs': pairs}, f,
                   indent=1)
 
     fmt = lambda v: f'{v:.3g}' if abs(v) < 1000 else f'{v:.0f}'
@@ -149,6 +169,16 @@ def main():
             lines.append(f"| {r['workload']} | {r['metric']} ({r['unit']}) | "
                          f"{r['kernel']} | {fmt(r['median'])} | "
                          f"{', '.join(fmt(v) for v in r['values'])} |")
+    if pairs:
+        lines += ['', 'Compared on the patched kernel (A / B):', '',
+                  '| A | B | metric | A median | B median | ratio | per-round ratios | better |',
+                  '|---|---|---|---|---|---|---|---|']
+        for r in pairs:
+            arrow = {True: '↑', False: '↓'}[HIGHER_IS_BETTER[r['metric']]]
+            lines.append(f"| {r['a']} | {r['b']} | {r['metric']} "
+                         f"({UNITS.get(r['metric'], '')}) | {fmt(r['median_a'])} | "
+                         f"{fmt(r['median_b'])} | {r['ratio']:.3f} | "
+                         f"{r['ratio_min']:.3f}–{r['ratio_max']:.3f} | {arrow} |")
     timed = [r for r in rows if HIGHER_IS_BETTER.get(r['metric']) is not None]
     if a.aa and timed:
         worst = max(timed, key=lambda r: abs(r['ratio'] - 1))

@@ -451,7 +451,7 @@ static int large(const char *name, size_t bytes)
 {
 	const size_t align = 2UL << 20;
 	struct timespec t0;
-	double out, in, sys0;
+	double out, in, sys0, zswapped, zswap;
 	char *map, *buf;
 	size_t off;
 	int bad;
@@ -480,6 +480,14 @@ static int large(const char *name, size_t bytes)
 	drop_swap_cache();
 	printf("BENCH %s swapcached_mib %.1f\n", name,
 	       kb_field("/proc/meminfo", "SwapCached") / 1024.0);
+	/* what zswap holds of it: the pages' size over their compressed size */
+	zswapped = kb_field("/proc/meminfo", "Zswapped");
+	zswap = kb_field("/proc/meminfo", "Zswap");
+	if (zswap > 0) {
+		printf("BENCH %s zswap_ratio %.2f\n", name, zswapped / zswap);
+		printf("BENCH %s zswap_saved_mib %.1f\n", name,
+		       (zswapped - zswap) / 1024.0);
+	}
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	bad = check_all(buf, bytes);

@@ -117,17 +117,6 @@ struct counts {
 	uint64_t emu[NR_EMU_ITEMS];
 };
 
-/* zswap's debugfs counter @name, 0 if absent. */
-static uint64_t zswap_debug(const char *name)
-{
-	char path[PATH_MAX];
-	uint64_t v = 0;
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/zswap/%s", name);
-	read_u64(path, &v);
-	return v;
-}
-
 static void counts_read(struct counts *c)
 {
 	unsigned int i;
@@ -146,25 +135,6 @@ static void counts_read(struct counts *c)
 		c->emu[i] = 0;
 		read_key(EMU_STATS, emu_names[i], &c->emu[i]);
 	}
-}
-
-/*
- * zswap's current compressor, from its debugfs pool_compressor
- * ("NAME DRIVER batch N ..."): the driver into @driver, and the most pages
- * it takes per request (1 where the kernel does not say).
- */
-static unsigned int zswap_batch(char *driver, size_t len)
-{
-	char buf[256], name[64], drv[64];
-	unsigned int batch;
-
-	snprintf(driver, len, "unknown");
-	if (read_str("/sys/kernel/debug/zswap/pool_compressor", buf,
-		     sizeof(buf)) ||
-	    sscanf(buf, "%63s %63s batch %u", name, drv, &batch) != 3)
-		return 1;
-	snprintf(driver, len, "%s", drv);
-	return batch;
 }
 
 /* Only 64 kB folios for anonymous memory; the old settings are kept. */

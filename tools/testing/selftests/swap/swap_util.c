@@ -1079,6 +1079,33 @@ bool zswap_enabled(void)
 	return buf[0] == 'Y';
 }
 
+uint64_t zswap_debug(const char *name)
+{
+	char path[PATH_MAX];
+	uint64_t v = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/zswap/%s", name);
+	read_u64(path, &v);
+	return v;
+}
+
+unsigned int zswap_batch(char *driver, size_t len)
+{
+	char buf[256], name[64], drv[64];
+	unsigned int batch;
+
+	snprintf(driver, len, "unknown");
+	if (read_str("/sys/kernel/debug/zswap/pools", buf, sizeof(buf)) ||
+	    sscanf(buf, "%63s %63s batch %u", name, drv, &batch) != 3)
+		return 1;
+	snprintf(driver, len, "%s", drv);
+	/* zswap gives it no more than its max_batch */
+	if (!read_str("/sys/module/zswap/parameters/max_batch", buf,
+		      sizeof(buf)) && atoi(buf) > 0 && (unsigned int)atoi(buf) < batch)
+		batch = atoi(buf);
+	return batch;
+}
+
 size_t pmd_size(void)
 {
 	uint64_t v;

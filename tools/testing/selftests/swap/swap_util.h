@@ -262,6 +262,15 @@ uint64_t mthp_stat(unsigned long kb, const char *name);
 bool vswap_enabled(void);
 /* Is zswap enabled (its "enabled" parameter Y)? */
 bool zswap_enabled(void);
+/* zswap's debugfs counter @name, 0 if absent. */
+uint64_t zswap_debug(const char *name);
+/*
+ * zswap's current compressor, from the first line of its debugfs pools
+ * ("NAME DRIVER batch N ..."): the driver into @driver, and the most pages
+ * zswap gives it per request, N or zswap's max_batch if smaller (1 where
+ * the kernel does not say).
+ */
+unsigned int zswap_batch(char *driver, size_t len);
 /* This task's cgroup directory (cgroup v2), CGROUP_ROOT for the root. */
 int cg_self(char *cg, size_t len);
 

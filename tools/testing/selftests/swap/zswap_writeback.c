@@ -36,6 +36,12 @@
  * device holds. pool_limit
  * requires the pool to have hit its limit, memcg_zswap_max the cgroup to
  * have stayed within memory.zswap.max (as sampled).
+ *
+ * The first four cases also check how the entries were decompressed:
+ * with a compressor that takes batches (zswap gives it N > 1 pages per
+ * request: debugfs pools, max_batch), at least one request of several
+ * entries (batch_writebacks) per 2N pages written back; with one that does
+ * not, none.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -84,16 +90,6 @@ static size_t case_size(const struct tcase *tc)
 static size_t scaled(const struct tcase *tc, size_t mib)
 {
 	return mib * (case_size(tc) / tc->mib);
-}
-
-static unsigned long long zswap_debug(const char *name)
-{
-	char path[PATH_MAX];
-	uint64_t v = 0;
-
-	snprintf(path, sizeof(path), ZSWAP_DEBUG "/%s", name);
-	read_u64(path, &v);
-	return v;
 }
 
 static unsigned long long delta(const struct vmstat *b,
@@ -587,13 +583,15 @@ restore:
 
 static int run_case(const struct tcase *tc)
 {
-	unsigned long long hit0, hit, fail0, wb, out;
+	unsigned long long hit0, hit, fail0, wb, out, bwb0, bwb;
 	size_t max = tc->max ? scaled(tc, tc->max) : 0;
 	size_t zmax = tc->zswap_max ? scaled(tc, tc->zswap_max) : 0;
 	uint64_t peak = 0, cg_wb = 0, mem_kb = 0;
 	struct vmstat before, after;
 	struct saved_setting s[2];
 	const char *dir, *file;
+	unsigned int batch;
+	char driver[64];
 	pid_t pid;
 	int ret;
 
@@ -625,11 +623,14 @@ static int run_case(const struct tcase *tc)
 	file = tc->pool_pct ? "pool_total_size" : "memory.zswap.current";
 	hit0 = zswap_debug("pool_limit_hit");
 	fail0 = zswap_debug("reject_reclaim_fail");
+	bwb0 = zswap_debug("batch_writebacks");
+	batch = zswap_batch(driver, sizeof(driver));
 	vmstat_read(&before);
 	pid = run_child(cg, tc->child, (void *)tc);
 	ret = child_result(tc->name, wait_child(pid, dir, file, &peak));
 	vmstat_read(&after);
 	hit = zswap_debug("pool_limit_hit") - hit0;
+	bwb = zswap_debug("batch_writebacks") - bwb0;
 	cg_read_key(cg, "memory.stat", "zswpwb", &cg_wb);
 	wb = delta(&before, &after, VM_ZSWPWB);
 	if (!cg_wb && wb) {
@@ -643,12 +644,28 @@ static int run_case(const struct tcase *tc)
 	out = delta(&before, &after, VM_PSWPOUT);
 	ksft_print_msg("%s: zswpwb +%llu (cgroup %llu), pswpout +%llu, pool_limit_hit +%llu, reject_reclaim_fail +%llu, %s peak %llu (sampled)\n",
 		       tc->name, wb, (unsigned long long)cg_wb, out, hit,
-		       zswap_debug("reject_reclaim_fail") - fail0,
+		       (unsigned long long)zswap_debug("reject_reclaim_fail") - fail0,
 		       tc->pool_pct ? "pool" : "memory.zswap.current",
 		       (unsigned long long)peak);
 	if (!(tc->cg_wb ? cg_wb : wb)) {
 		ksft_print_msg("%s: nothing %swas written back from zswap\n",
 			       tc->name, tc->cg_wb ? "of the cgroup " : "");
+		ret = KSFT_FAIL;
+	}
+	/*
+	 * A compressor that takes batches gets the entries a walk chose
+	 * several per request; one that does not, one each.
+	 */
+	ksft_print_msg("%s: compressor %s, batch %u: %llu requests of several entries\n",
+		       tc->name, driver, batch, bwb);
+	if (batch > 1 && bwb < wb / (2 * batch)) {
+		ksft_print_msg("%s: %llu pages written back, in fewer than %llu requests of several\n",
+			       tc->name, wb, wb / (2 * batch));
+		ret = KSFT_FAIL;
+	}
+	if (batch == 1 && bwb) {
+		ksft_print_msg("%s: a compressor of batch 1 got several entries at once\n",
+			       tc->name);
 		ret = KSFT_FAIL;
 	}
 	if (!delta(&before, &after, VM_PSWPIN)) {
