@@ -1093,6 +1093,7 @@ unsigned int zswap_batch(char *driver, size_t len)
 {
 	char buf[256], name[64], drv[64];
 	unsigned int batch;
+	uint64_t max;
 
 	snprintf(driver, len, "unknown");
 	if (read_str("/sys/kernel/debug/zswap/pools", buf, sizeof(buf)) ||
@@ -1100,9 +1101,9 @@ unsigned int zswap_batch(char *driver, size_t len)
 		return 1;
 	snprintf(driver, len, "%s", drv);
 	/* zswap gives it no more than its max_batch */
-	if (!read_str("/sys/module/zswap/parameters/max_batch", buf,
-		      sizeof(buf)) && atoi(buf) > 0 && (unsigned int)atoi(buf) < batch)
-		batch = atoi(buf);
+	if (!read_u64("/sys/module/zswap/parameters/max_batch", &max) &&
+	    max && max < batch)
+		batch = max;
 	return batch;
 }
 
