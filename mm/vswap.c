@@ -15,12 +15,19 @@
  * goes, found by cluster number in vswap_table. Each CPU
  * allocates from a cluster it owns, so the swap-out path takes no global
  * lock; a CPU that cannot fit a request in its cluster hands it back and
- * takes a partially used one, or a new one.
+ * takes a partly used one, or a new one.
  *
  * Cluster states: OWNED (a CPU's current cluster, or the spare made ahead
  * for when reclaim cannot allocate one; an offline CPU gives its cluster
- * up), PARTIAL (on the partial list), FULL (no free slot, on no
- * list), DEAD (empty and unlinked, freed after an RCU grace period).
+ * up), and for a cluster nobody owns, by how many of its slots are in use:
+ * PARTIAL (at most half, on the partial list), BUSY (more than half but
+ * not all, on the busy list), FULL (all, on no list), DEAD (none: unlinked,
+ * freed after an RCU grace period). A CPU takes a partial cluster, else a
+ * new one, and a busy one only when no new one can be made: one nearly
+ * full would be taken for a few slots, scanned for them and given up
+ * again, the allocating CPU contending for the locks of clusters that
+ * other CPUs free into. The price is memory: the descriptors of busy
+ * clusters cost up to twice their 16 bytes per slot in use.
  *
  * Locking:
  *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> swap cache i_pages
@@ -29,8 +36,9 @@
  *   vswap_cluster.lock guards the descriptors of that cluster and its
  *	nr_used. A cluster whose lock is held and that is not DEAD cannot be
  *	freed.
- *   vswap_lock guards the partial list; a cluster's state changes with both
- *	vswap_lock and its own lock held, so either lock is enough to read it.
+ *   vswap_lock guards the partial and busy lists; a cluster's state
+ *	changes with both vswap_lock and its own lock held, so either lock is
+ *	enough to read it.
  *	A path that holds a cluster lock and must move the cluster between
  *	lists drops it, then takes vswap_lock and the cluster lock again and
  *	rechecks, under rcu_read_lock() so that the cluster stays allocated.
@@ -92,6 +100,7 @@ struct vswap_desc {
 enum vswap_cluster_state {
 	VC_OWNED,
 	VC_PARTIAL,
+	VC_BUSY,
 	VC_FULL,
 	VC_DEAD,
 };
@@ -101,7 +110,7 @@ struct vswap_cluster {
 	unsigned short nr_used;
 	unsigned char state;		/* enum vswap_cluster_state */
 	unsigned int id;		/* index in vswap_table */
-	struct list_head list;		/* on vswap_partial when PARTIAL */
+	struct list_head list;		/* on vswap_partial or vswap_busy */
 	struct rcu_head rcu;
 	/* VSWAP_CLUSTER_SLOTS descriptors, in order-0 pages */
 	struct vswap_desc *desc[VSWAP_DESC_PAGES];
@@ -127,6 +136,7 @@ static DEFINE_PER_CPU(struct vswap_pcp, vswap_pcp) = {
 };
 static DEFINE_SPINLOCK(vswap_lock);
 static LIST_HEAD(vswap_partial);
+static LIST_HEAD(vswap_busy);
 static struct kmem_cache *vswap_cluster_cache;
 
 /* At most this many clusters: the bound of the virtual space. */
@@ -231,6 +241,10 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	struct vswap_cluster *c;
 	int id;
 
+	/* At the limit: busy clusters are taken then, and the IDA would fail. */
+	if ((unsigned int)atomic_read(&vswap_nr_clusters) >=
+	    READ_ONCE(vswap_max_clusters))
+		return ERR_PTR(-ENOSPC);
 	/* Cluster 0 is never used: no virtual entry has the value 0. */
 	id = ida_alloc_range(&vswap_ids, 1, READ_ONCE(vswap_max_clusters), gfp);
 	if (id < 0)	/* -ENOSPC: the virtual space is at its limit */
@@ -290,29 +304,41 @@ static void vswap_spare_want(void)
 }
 
 /*
+ * The state of @c, not owned, by its slots in use. Only an owner allocates,
+ * so a cluster nobody owns only moves down: FULL, BUSY, PARTIAL, DEAD.
+ */
+static enum vswap_cluster_state
+vswap_cluster_state(const struct vswap_cluster *c)
+{
+	if (!c->nr_used)
+		return VC_DEAD;
+	if (c->nr_used <= VSWAP_CLUSTER_SLOTS / 2)
+		return VC_PARTIAL;
+	return c->nr_used < VSWAP_CLUSTER_SLOTS ? VC_BUSY : VC_FULL;
+}
+
+/*
  * Put @c on the list its use calls for; unlink and free it when empty and
  * not owned. Called with vswap_lock and @c->lock held; returns true if @c
  * died, and the caller then finishes with vswap_cluster_bury().
  */
 static bool vswap_cluster_place(struct vswap_cluster *c)
 {
+	enum vswap_cluster_state state;
+
 	lockdep_assert_held(&vswap_lock);
 	lockdep_assert_held(&c->lock);
 
-	if (c->state == VC_OWNED || c->state == VC_DEAD)
+	state = vswap_cluster_state(c);
+	if (c->state == VC_OWNED || c->state == VC_DEAD || c->state == state)
 		return false;
-	if (!c->nr_used) {
-		if (c->state == VC_PARTIAL)
-			list_del_init(&c->list);
-		c->state = VC_DEAD;
-		return true;
-	}
-	/* Only an owner allocates, so a PARTIAL cluster never fills up here. */
-	if (c->nr_used < VSWAP_CLUSTER_SLOTS && c->state == VC_FULL) {
+	list_del_init(&c->list);
+	if (state == VC_PARTIAL)
 		list_add_tail(&c->list, &vswap_partial);
-		c->state = VC_PARTIAL;
-	}
-	return false;
+	else if (state == VC_BUSY)
+		list_add_tail(&c->list, &vswap_busy);
+	c->state = state;
+	return state == VC_DEAD;
 }
 
 static void vswap_cluster_bury(struct vswap_cluster *c)
@@ -331,9 +357,7 @@ static void vswap_cluster_disown(struct vswap_cluster *c)
 
 	spin_lock(&vswap_lock);
 	spin_lock(&c->lock);
-	c->state = c->nr_used == VSWAP_CLUSTER_SLOTS ? VC_FULL : VC_PARTIAL;
-	if (c->state == VC_PARTIAL)
-		list_add_tail(&c->list, &vswap_partial);
+	c->state = VC_FULL;	/* on no list, as when owned: place() moves it */
 	dead = vswap_cluster_place(c);
 	spin_unlock(&c->lock);
 	spin_unlock(&vswap_lock);
@@ -355,30 +379,47 @@ static void vswap_cluster_relink(struct vswap_cluster *c)
 		vswap_cluster_bury(c);
 }
 
+/* The first cluster on @list, now owned by the caller, or NULL. */
+static struct vswap_cluster *vswap_cluster_unlist(struct list_head *list)
+{
+	struct vswap_cluster *c;
+
+	spin_lock(&vswap_lock);
+	c = list_first_entry_or_null(list, struct vswap_cluster, list);
+	if (c) {
+		spin_lock(&c->lock);
+		list_del_init(&c->list);
+		c->state = VC_OWNED;
+		spin_unlock(&c->lock);
+	}
+	spin_unlock(&vswap_lock);
+	return c;
+}
+
 /*
- * A cluster to allocate from, now owned by the caller. The spare only for
- * @spare_ok: it keeps single pages moving; a large folio is split instead.
+ * A cluster to allocate from, now owned by the caller: a partial one, a
+ * new one, or when none can be made a busy one; on a second try
+ * (!@listed_ok: the one taken could not fit the request) only a new one.
+ * The spare only for @spare_ok: it keeps single pages moving; a large
+ * folio is split instead.
  */
-static struct vswap_cluster *vswap_cluster_take(bool partial_ok,
+static struct vswap_cluster *vswap_cluster_take(bool listed_ok,
 						bool spare_ok)
 {
-	struct vswap_cluster *c = NULL;
+	struct vswap_cluster *c;
 
-	if (partial_ok) {
-		spin_lock(&vswap_lock);
-		c = list_first_entry_or_null(&vswap_partial,
-					     struct vswap_cluster, list);
-		if (c) {
-			spin_lock(&c->lock);
-			list_del_init(&c->list);
-			c->state = VC_OWNED;
-			spin_unlock(&c->lock);
-		}
-		spin_unlock(&vswap_lock);
+	if (listed_ok && !list_empty(&vswap_partial)) {
+		c = vswap_cluster_unlist(&vswap_partial);
 		if (c)
 			return c;
 	}
 	c = vswap_cluster_new(VSWAP_GFP);
+	if (IS_ERR(c) && listed_ok && !list_empty(&vswap_busy)) {
+		struct vswap_cluster *busy = vswap_cluster_unlist(&vswap_busy);
+
+		if (busy)
+			c = busy;
+	}
 	if (IS_ERR(c) && spare_ok) {
 		struct vswap_cluster *spare = xchg(&vswap_spare, NULL);
 
@@ -421,17 +462,18 @@ static int vswap_cluster_find(struct vswap_cluster *c, unsigned int start,
  * that is about to enter the swap cache, and with no backend.
  *
  * Context: process context (reclaim), holding no vswap lock; does not
- * sleep: a new cluster is allocated with GFP_NOWAIT, or is the spare (for
- * single slots only: a large folio can be split instead).
+ * sleep: a new cluster is allocated with GFP_NOWAIT, or is a busy one, or
+ * the spare (for single slots only: a large folio can be split instead).
  * Return: 0; -ENOSPC when the virtual space is at its limit, or -ENOMEM when
- * a new cluster cannot be allocated, and there is no spare either; -EINVAL
- * for an order above a cluster.
+ * a new cluster cannot be allocated, and no listed cluster can fit the
+ * request and there is no spare either; -EINVAL for an order above a
+ * cluster.
  */
 int vswap_alloc(unsigned int order, unsigned short memcg_id,
 		unsigned long *vslot)
 {
 	unsigned int nr = 1U << order, i;
-	bool partial_ok = true;
+	bool listed_ok = true;
 	struct vswap_pcp *pcp;
 	struct vswap_cluster *c;
 	int off = -1;
@@ -451,9 +493,9 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 			pcp->cluster = NULL;
 			vswap_cluster_disown(c);
 		}
-		/* A partial cluster may be too fragmented: then a new one. */
-		c = vswap_cluster_take(partial_ok, !order);
-		partial_ok = false;
+		/* A listed cluster may be too fragmented: then a new one. */
+		c = vswap_cluster_take(listed_ok, !order);
+		listed_ok = false;
 		if (IS_ERR(c)) {
 			local_unlock(&vswap_pcp.lock);
 			count_vm_event(VSWAP_ALLOC_FAIL);
@@ -579,8 +621,8 @@ static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 			nfreed++;
 		}
 		vswap_clear(c, held, nfreed);
-		relink = nfreed && (c->state == VC_FULL ||
-				    (c->state == VC_PARTIAL && !c->nr_used));
+		relink = nfreed && c->state != VC_OWNED &&
+			 c->state != vswap_cluster_state(c);
 		spin_unlock(&c->lock);
 		if (!nfreed)
 			continue;

@@ -127,7 +127,7 @@ static void vswap_test_clusters(struct kunit *test)
 		KUNIT_EXPECT_NE(test, sorted[i - 1], sorted[i]);
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base + n);
 
-	/* free every other slot first: full clusters become partial */
+	/* free every other slot first: full clusters become busy, then partial */
 	for (i = 0; i < n; i += 2)
 		vswap_put(v[i], 1);
 	for (i = 1; i < n; i += 2)
@@ -139,6 +139,69 @@ static void vswap_test_clusters(struct kunit *test)
 	flush_work(&vswap_spare_work);
 	KUNIT_EXPECT_LE(test, atomic_read(&vswap_nr_clusters),
 			clusters + (int)num_possible_cpus());
+}
+
+/* The state of the cluster numbered @id: VC_DEAD if there is none. */
+static unsigned int vswap_test_state(unsigned long id)
+{
+	unsigned int state = VC_DEAD;
+	struct vswap_cluster *c;
+
+	rcu_read_lock();
+	c = vswap_cluster_get(id);
+	if (c) {
+		spin_lock(&c->lock);
+		state = c->state;
+		spin_unlock(&c->lock);
+	}
+	rcu_read_unlock();
+	return state;
+}
+
+/*
+ * A cluster its CPU gave up is listed by how many of its slots are in use:
+ * full on no list, busy down to half, then partial (taken first).
+ */
+static void vswap_test_cluster_states(struct kunit *test)
+{
+	unsigned int n = 2 * VSWAP_CLUSTER_SLOTS + 1, nr, half, i;
+	unsigned long base = vswap_slots_in_use(), *v, first = 0;
+
+	v = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	migrate_disable();	/* all from this CPU's clusters */
+	for (nr = 0; nr < n; nr++)
+		if (vswap_alloc(0, 0, &v[nr]))
+			break;
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, nr, n);
+	/* one cluster is all ours: the CPU filled it and moved on */
+	sort(v, nr, sizeof(*v), vswap_cmp, NULL);
+	for (i = 0; i + VSWAP_CLUSTER_SLOTS <= nr && !first; i++)
+		if (!(v[i] & (VSWAP_CLUSTER_SLOTS - 1)) &&
+		    v[i + VSWAP_CLUSTER_SLOTS - 1] ==
+		    v[i] + VSWAP_CLUSTER_SLOTS - 1)
+			first = v[i];
+	KUNIT_EXPECT_NE(test, first, 0UL);
+	half = first ? VSWAP_CLUSTER_SLOTS / 2 : 0;
+	if (!first)
+		goto out;
+	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
+			VC_FULL);
+	vswap_cache_put(first, 1);
+	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
+			VC_BUSY);
+	vswap_cache_put(first + 1, half - 2);
+	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
+			VC_BUSY);
+	vswap_cache_put(first + half - 1, 1);
+	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
+			VC_PARTIAL);
+out:
+	for (i = 0; i < nr; i++)
+		if (v[i] < first || v[i] >= first + half)
+			vswap_cache_put(v[i], 1);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
 }
 
 /* The backend word follows the data, and is dropped with the slot. */
@@ -344,6 +407,7 @@ static struct kunit_case vswap_test_cases[] = {
 	KUNIT_CASE(vswap_test_lifetime),
 	KUNIT_CASE(vswap_test_orders),
 	KUNIT_CASE(vswap_test_clusters),
+	KUNIT_CASE(vswap_test_cluster_states),
 	KUNIT_CASE(vswap_test_backend),
 	KUNIT_CASE(vswap_test_only_cache),
 	KUNIT_CASE(vswap_test_limit),

@@ -385,30 +385,43 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-/* Every cluster's nr_used and list state agree with its descriptors. */
+/* Is @c on @list? */
+static bool on_list(struct vswap_cluster *c, struct list_head *list)
+{
+	struct list_head *p;
+
+	for (p = list->next; p != list; p = p->next)
+		if (p == &c->list)
+			return true;
+	return false;
+}
+
+/*
+ * Every cluster's nr_used agrees with its descriptors, and one nobody owns
+ * has the state its use calls for and is on that state's list alone.
+ */
 static bool clusters_consistent(void)
 {
-	struct vswap_cluster *c, *p;
+	struct vswap_cluster *c;
 	unsigned long id;
 	bool ok = true;
 
 	rcu_read_lock();
 	vswap_for_each_cluster(id, c, 0) {
+		bool partial = on_list(c, &vswap_partial);
+		bool busy = on_list(c, &vswap_busy);
 		unsigned int used = 0, i;
-		bool listed = false;
 
 		for (i = 0; i < VSWAP_CLUSTER_SLOTS; i++)
 			used += !!vswap_desc(c, i)->count;
-		for (p = list_first_entry_or_null(&vswap_partial,
-						  struct vswap_cluster, list);
-		     p && &p->list != &vswap_partial;
-		     p = container_of(p->list.next, struct vswap_cluster, list))
-			listed |= p == c;
 		if (used != c->nr_used || c->state == VC_DEAD || c->id != id ||
-		    listed != (c->state == VC_PARTIAL) ||
-		    (c->state == VC_PARTIAL && !used)) {
-			fprintf(stderr, "cluster %lu: state %u nr_used %u, %u in use, %slisted\n",
-				id, c->state, c->nr_used, used, listed ? "" : "not ");
+		    partial != (c->state == VC_PARTIAL) ||
+		    busy != (c->state == VC_BUSY) ||
+		    list_empty(&c->list) == (partial || busy) ||
+		    (c->state != VC_OWNED && c->state != vswap_cluster_state(c))) {
+			fprintf(stderr, "cluster %lu: state %u nr_used %u, %u in use, %s\n",
+				id, c->state, c->nr_used, used,
+				partial ? "partial" : busy ? "busy" : "on no list");
 			ok = false;
 		}
 	}
@@ -440,7 +453,7 @@ static bool all_freed_after_teardown(void)
 	vswap_for_each_cluster(id, c, 0)
 		left++;
 	rcu_read_unlock();
-	ok &= !left && list_empty(&vswap_partial) &&
+	ok &= !left && list_empty(&vswap_partial) && list_empty(&vswap_busy) &&
 	      !atomic_read(&vswap_nr_clusters) &&
 	      !vt_nr_live[VT_ALLOC_SLAB] && !vt_nr_live[VT_ALLOC_PAGES];
 	if (!ok)
@@ -691,8 +704,9 @@ static void new_cluster_failures(void)
 	unsigned long v, v2 = 0, failed, spares = vt_events[VSWAP_SPARE];
 	bool ok, spare_ok;
 
-	/* This CPU's cluster is made full, and no cluster is partial. */
-	ok = !vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v) && list_empty(&vswap_partial);
+	/* This CPU's cluster is made full, and no cluster is listed. */
+	ok = !vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &v) &&
+	     list_empty(&vswap_partial) && list_empty(&vswap_busy);
 	/*
 	 * Taking a new cluster queued the work that makes the spare. With
 	 * every allocation failing, a whole-cluster request fails and leaves
