@@ -204,10 +204,13 @@ static_assert(VSWAP_CLUSTER_SLOTS <= USHRT_MAX);
  * be swapped out, where refusing them stalls reclaim exactly when memory is
  * shortest. MADV_PAGEOUT reclaims with PF_MEMALLOC set too
  * (reclaim_pages()), so the same holds there.
- * When that allocation fails, the spare cluster is taken; with none, the
- * page stays resident. (The cluster's number comes from an IDA, whose
- * first try at a 128-byte bitmap, needed once per 1024 numbers, is a plain
- * GFP_NOWAIT: a failure there may warn, then retries with these flags.)
+ * The reserves go to a new cluster before a busy one is taken (see the
+ * cluster states above): they come back with the pages it lets go.
+ * When that allocation fails, a busy cluster is taken, else the spare
+ * cluster; with neither, the page stays resident. (The cluster's number
+ * comes from an IDA, whose first try at a 128-byte bitmap, needed once per
+ * 1024 numbers, is a plain GFP_NOWAIT: a failure there may warn, then
+ * retries with these flags.)
  */
 #define VSWAP_GFP	(GFP_NOWAIT | __GFP_NOWARN)
 
@@ -241,7 +244,11 @@ static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 	struct vswap_cluster *c;
 	int id;
 
-	/* At the limit: busy clusters are taken then, and the IDA would fail. */
+	/*
+	 * At the limit the IDA would refuse too; busy clusters are taken then.
+	 * (One being freed meanwhile may still be counted: as if it had
+	 * been freed after this.)
+	 */
 	if ((unsigned int)atomic_read(&vswap_nr_clusters) >=
 	    READ_ONCE(vswap_max_clusters))
 		return ERR_PTR(-ENOSPC);
@@ -308,7 +315,7 @@ static void vswap_spare_want(void)
  * so a cluster nobody owns only moves down: FULL, BUSY, PARTIAL, DEAD.
  */
 static enum vswap_cluster_state
-vswap_cluster_state(const struct vswap_cluster *c)
+vswap_unowned_state(const struct vswap_cluster *c)
 {
 	if (!c->nr_used)
 		return VC_DEAD;
@@ -329,7 +336,7 @@ static bool vswap_cluster_place(struct vswap_cluster *c)
 	lockdep_assert_held(&vswap_lock);
 	lockdep_assert_held(&c->lock);
 
-	state = vswap_cluster_state(c);
+	state = vswap_unowned_state(c);
 	if (c->state == VC_OWNED || c->state == VC_DEAD || c->state == state)
 		return false;
 	list_del_init(&c->list);
@@ -622,7 +629,7 @@ static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 		}
 		vswap_clear(c, held, nfreed);
 		relink = nfreed && c->state != VC_OWNED &&
-			 c->state != vswap_cluster_state(c);
+			 c->state != vswap_unowned_state(c);
 		spin_unlock(&c->lock);
 		if (!nfreed)
 			continue;

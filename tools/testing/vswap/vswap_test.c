@@ -121,7 +121,7 @@ void vswap_release_backends(const struct vswap_held *held, unsigned int nr)
 	}
 }
 
-#define NR_TESTS	28
+#define NR_TESTS	29
 static unsigned int nr_fail, nr_test;
 static const char *phase = "";		/* prefix of the results' names */
 
@@ -418,7 +418,7 @@ static bool clusters_consistent(void)
 		    partial != (c->state == VC_PARTIAL) ||
 		    busy != (c->state == VC_BUSY) ||
 		    list_empty(&c->list) == (partial || busy) ||
-		    (c->state != VC_OWNED && c->state != vswap_cluster_state(c))) {
+		    (c->state != VC_OWNED && c->state != vswap_unowned_state(c))) {
 			fprintf(stderr, "cluster %lu: state %u nr_used %u, %u in use, %s\n",
 				id, c->state, c->nr_used, used,
 				partial ? "partial" : busy ? "busy" : "on no list");
@@ -832,6 +832,46 @@ static bool put_tells_cache_only(void)
 	return ok && vt_last_release_id == 6 && !vswap_slots_in_use();
 }
 
+/*
+ * A cluster given up more than half in use (busy) is taken again only when
+ * no new cluster can be made, and before the spare; one at most half in use
+ * (partial) is taken before a new one is made.
+ */
+static bool busy_last_partial_first(void)
+{
+	unsigned long a, b, v = 0, w = 0, spares = vt_events[VSWAP_SPARE];
+	int clusters;
+	bool ok;
+
+	/* two whole clusters: the first is given up full for the second */
+	if (vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &a))
+		return false;
+	if (vswap_alloc(VSWAP_CLUSTER_SHIFT, 1, &b)) {
+		vswap_cache_put(a, VSWAP_CLUSTER_SLOTS);
+		return false;
+	}
+	vswap_cache_put(a, 1);
+	ok = !list_empty(&vswap_busy) && list_empty(&vswap_partial);
+	/* this CPU's cluster is b's, full: no new one can be made */
+	vt_fail_sites = (1u << VT_NR_ALLOC_SITES) - 1;
+	ok &= !vswap_alloc(0, 1, &v) && v == a &&
+	      vt_events[VSWAP_SPARE] == spares;
+	vt_fail_sites = 0;
+	/* b's cluster, given up full, down to half: partial, taken first */
+	vswap_cache_put(b, VSWAP_CLUSTER_SLOTS / 2);
+	ok &= list_empty(&vswap_busy) && !list_empty(&vswap_partial);
+	clusters = atomic_read(&vswap_nr_clusters);
+	ok &= !vswap_alloc(0, 1, &w) && w == b &&
+	      atomic_read(&vswap_nr_clusters) == clusters;
+	if (v)
+		vswap_cache_put(v, 1);
+	vswap_cache_put(a + 1, VSWAP_CLUSTER_SLOTS - 1);
+	if (w)
+		vswap_cache_put(w, 1);
+	vswap_cache_put(b + VSWAP_CLUSTER_SLOTS / 2, VSWAP_CLUSTER_SLOTS / 2);
+	return ok && !vswap_slots_in_use();
+}
+
 int main(int argc, char **argv)
 {
 	unsigned int threads = argc > 1 ? atoi(argv[1]) : 8, fail_pct = 5;
@@ -873,6 +913,8 @@ int main(int argc, char **argv)
 	      "a run of backends is set under one lock, measured, and what it replaced given back once");
 	check(offline_cpu_gives_up_cluster(),
 	      "a CPU gone offline gives up its cluster");
+	check(busy_last_partial_first(),
+	      "a busy cluster is taken only when no new one can be made, a partial one before a new one");
 	check(put_tells_cache_only(),
 	      "a put tells when only the swap cache holds a slot; the memcg id set is released");
 
