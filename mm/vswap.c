@@ -20,14 +20,18 @@
  * Cluster states: OWNED (a CPU's current cluster, or the spare made ahead
  * for when reclaim cannot allocate one; an offline CPU gives its cluster
  * up), and for a cluster nobody owns, by how many of its slots are in use:
- * PARTIAL (at most half, on the partial list), BUSY (more than half but
- * not all, on the busy list), FULL (all, on no list), DEAD (none: unlinked,
- * freed after an RCU grace period). A CPU takes a partial cluster, else a
- * new one, and a busy one only when no new one can be made: one nearly
- * full would be taken for a few slots, scanned for them and given up
- * again, the allocating CPU contending for the locks of clusters that
- * other CPUs free into. The price is memory: the descriptors of busy
- * clusters cost up to twice their 16 bytes per slot in use.
+ * PARTIAL (at most VSWAP_PARTIAL_USED, on the partial list), BUSY (more,
+ * but not all, on the busy list), FULL (all, on no list), DEAD (none:
+ * unlinked, freed after an RCU grace period). A CPU takes a partial
+ * cluster, else a new one, and a busy one only when no new one can be
+ * made: one nearly full would be taken for a few slots, scanned for them
+ * and given up again, the allocating CPU contending for the locks of
+ * clusters that other CPUs free into. The bound is high, so that slots in
+ * use stay dense: the swap cache keeps a swapped-out page's shadow (its
+ * workingset eviction record) in xarray nodes of 64 slots, which the
+ * workingset shrinker frees by count, so thinly used clusters lose
+ * refault detection (seen with half as the bound: a benchmark's anon
+ * refaults with a shadow fell to 0.54x the base kernel's).
  *
  * Locking:
  *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> swap cache i_pages
@@ -95,6 +99,8 @@ struct vswap_desc {
 };
 
 #define VSWAP_DESC_PER_PAGE	(PAGE_SIZE / sizeof(struct vswap_desc))
+/* A cluster nobody owns with an eighth of its slots free is PARTIAL. */
+#define VSWAP_PARTIAL_USED	(VSWAP_CLUSTER_SLOTS - VSWAP_CLUSTER_SLOTS / 8)
 #define VSWAP_DESC_PAGES	DIV_ROUND_UP(VSWAP_CLUSTER_SLOTS, VSWAP_DESC_PER_PAGE)
 
 enum vswap_cluster_state {
@@ -319,7 +325,7 @@ vswap_unowned_state(const struct vswap_cluster *c)
 {
 	if (!c->nr_used)
 		return VC_DEAD;
-	if (c->nr_used <= VSWAP_CLUSTER_SLOTS / 2)
+	if (c->nr_used <= VSWAP_PARTIAL_USED)
 		return VC_PARTIAL;
 	return c->nr_used < VSWAP_CLUSTER_SLOTS ? VC_BUSY : VC_FULL;
 }

@@ -160,11 +160,12 @@ static unsigned int vswap_test_state(unsigned long id)
 
 /*
  * A cluster its CPU gave up is listed by how many of its slots are in use:
- * full on no list, busy down to half, then partial (taken first).
+ * full on no list, busy down to VSWAP_PARTIAL_USED, then partial (taken
+ * first).
  */
 static void vswap_test_cluster_states(struct kunit *test)
 {
-	unsigned int n = 2 * VSWAP_CLUSTER_SLOTS + 1, nr, half, i;
+	unsigned int n = 2 * VSWAP_CLUSTER_SLOTS + 1, nr, nfree, i;
 	unsigned long base = vswap_slots_in_use(), *v, first = 0;
 
 	v = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
@@ -183,7 +184,7 @@ static void vswap_test_cluster_states(struct kunit *test)
 		    v[i] + VSWAP_CLUSTER_SLOTS - 1)
 			first = v[i];
 	KUNIT_EXPECT_NE(test, first, 0UL);
-	half = first ? VSWAP_CLUSTER_SLOTS / 2 : 0;
+	nfree = first ? VSWAP_CLUSTER_SLOTS - VSWAP_PARTIAL_USED : 0;
 	if (!first)
 		goto out;
 	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
@@ -191,15 +192,15 @@ static void vswap_test_cluster_states(struct kunit *test)
 	vswap_cache_put(first, 1);
 	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
 			VC_BUSY);
-	vswap_cache_put(first + 1, half - 2);
+	vswap_cache_put(first + 1, nfree - 2);
 	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
 			VC_BUSY);
-	vswap_cache_put(first + half - 1, 1);
+	vswap_cache_put(first + nfree - 1, 1);
 	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
 			VC_PARTIAL);
 out:
 	for (i = 0; i < nr; i++)
-		if (v[i] < first || v[i] >= first + half)
+		if (v[i] < first || v[i] >= first + nfree)
 			vswap_cache_put(v[i], 1);
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
 }

@@ -857,8 +857,8 @@ static bool busy_last_partial_first(void)
 	ok &= !vswap_alloc(0, 1, &v) && v == a &&
 	      vt_events[VSWAP_SPARE] == spares;
 	vt_fail_sites = 0;
-	/* b's cluster, given up full, down to half: partial, taken first */
-	vswap_cache_put(b, VSWAP_CLUSTER_SLOTS / 2);
+	/* b's cluster, given up full, down to partial: taken first */
+	vswap_cache_put(b, VSWAP_CLUSTER_SLOTS - VSWAP_PARTIAL_USED);
 	ok &= list_empty(&vswap_busy) && !list_empty(&vswap_partial);
 	clusters = atomic_read(&vswap_nr_clusters);
 	ok &= !vswap_alloc(0, 1, &w) && w == b &&
@@ -868,7 +868,8 @@ static bool busy_last_partial_first(void)
 	vswap_cache_put(a + 1, VSWAP_CLUSTER_SLOTS - 1);
 	if (w)
 		vswap_cache_put(w, 1);
-	vswap_cache_put(b + VSWAP_CLUSTER_SLOTS / 2, VSWAP_CLUSTER_SLOTS / 2);
+	vswap_cache_put(b + VSWAP_CLUSTER_SLOTS - VSWAP_PARTIAL_USED,
+			VSWAP_PARTIAL_USED);
 	return ok && !vswap_slots_in_use();
 }
 
