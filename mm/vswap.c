@@ -27,11 +27,10 @@
  * made: one nearly full would be taken for a few slots, scanned for them
  * and given up again, the allocating CPU contending for the locks of
  * clusters that other CPUs free into. The bound is high, so that slots in
- * use stay dense: the swap cache keeps a swapped-out page's shadow (its
- * workingset eviction record) in xarray nodes of 64 slots, which the
- * workingset shrinker frees by count, so thinly used clusters lose
- * refault detection (seen with half as the bound: a benchmark's anon
- * refaults with a shadow fell to 0.54x the base kernel's).
+ * use stay dense, as the swap cache's shadows (workingset eviction
+ * records, in xarray nodes of 64 slots) are: with half as the bound, a
+ * benchmark's anon refaults that found a shadow fell to 0.54x the base
+ * kernel's, for reasons not established.
  *
  * Locking:
  *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> swap cache i_pages
