@@ -98,7 +98,7 @@ struct vswap_desc {
 };
 
 #define VSWAP_DESC_PER_PAGE	(PAGE_SIZE / sizeof(struct vswap_desc))
-/* A cluster nobody owns with an eighth of its slots free is PARTIAL. */
+/* A cluster nobody owns with at least an eighth of it free is PARTIAL. */
 #define VSWAP_PARTIAL_USED	(VSWAP_CLUSTER_SLOTS - VSWAP_CLUSTER_SLOTS / 8)
 #define VSWAP_DESC_PAGES	DIV_ROUND_UP(VSWAP_CLUSTER_SLOTS, VSWAP_DESC_PER_PAGE)
 

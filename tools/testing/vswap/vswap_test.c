@@ -833,9 +833,10 @@ static bool put_tells_cache_only(void)
 }
 
 /*
- * A cluster given up more than half in use (busy) is taken again only when
- * no new cluster can be made, and before the spare; one at most half in use
- * (partial) is taken before a new one is made.
+ * A cluster given up with more than VSWAP_PARTIAL_USED slots in use (busy)
+ * is taken again only when no new cluster can be made, and before the
+ * spare; one with at most that many (partial) is taken before a new one is
+ * made.
  */
 static bool busy_last_partial_first(void)
 {
