@@ -27,10 +27,9 @@
  * made: one nearly full would be taken for a few slots, scanned for them
  * and given up again, the allocating CPU contending for the locks of
  * clusters that other CPUs free into. The bound is high, so that slots in
- * use stay dense, as the swap cache's shadows (workingset eviction
- * records, in xarray nodes of 64 slots) are: with half as the bound, a
- * benchmark's anon refaults that found a shadow fell to 0.54x the base
- * kernel's, for reasons not established.
+ * use stay dense: with half as the bound, a benchmark's anon refaults that
+ * found their swap-cache shadow fell to 0.54x the base kernel's, for
+ * reasons not established.
  *
  * Locking:
  *	vswap_pcp.lock -> vswap_lock -> vswap_cluster.lock -> swap cache i_pages
@@ -243,19 +242,24 @@ static void vswap_cluster_free(struct vswap_cluster *c)
 	kmem_cache_free(vswap_cluster_cache, c);
 }
 
+/*
+ * Are there as many clusters as the space may have? Racy: one being freed
+ * may still be counted, as if it had been freed a moment later.
+ */
+static bool vswap_at_limit(void)
+{
+	return (unsigned int)atomic_read(&vswap_nr_clusters) >=
+	       READ_ONCE(vswap_max_clusters);
+}
+
 static struct vswap_cluster *vswap_cluster_new(gfp_t gfp)
 {
 	unsigned int i, end;
 	struct vswap_cluster *c;
 	int id;
 
-	/*
-	 * At the limit the IDA would refuse too; busy clusters are taken then.
-	 * (One being freed meanwhile may still be counted: as if it had
-	 * been freed after this.)
-	 */
-	if ((unsigned int)atomic_read(&vswap_nr_clusters) >=
-	    READ_ONCE(vswap_max_clusters))
+	/* The IDA would refuse too; busy clusters are taken then. */
+	if (vswap_at_limit())
 		return ERR_PTR(-ENOSPC);
 	/* Cluster 0 is never used: no virtual entry has the value 0. */
 	id = ida_alloc_range(&vswap_ids, 1, READ_ONCE(vswap_max_clusters), gfp);
@@ -309,9 +313,7 @@ static void vswap_spare_refill(struct work_struct *work)
 /* Queue the work that makes the spare, if there is none and room for it. */
 static void vswap_spare_want(void)
 {
-	if (!READ_ONCE(vswap_spare) &&
-	    (unsigned int)atomic_read(&vswap_nr_clusters) <
-	    READ_ONCE(vswap_max_clusters))
+	if (!READ_ONCE(vswap_spare) && !vswap_at_limit())
 		queue_work(system_unbound_wq, &vswap_spare_work);
 }
 

@@ -142,9 +142,9 @@ static void vswap_test_clusters(struct kunit *test)
 }
 
 /* The state of the cluster numbered @id: VC_DEAD if there is none. */
-static unsigned int vswap_test_state(unsigned long id)
+static enum vswap_cluster_state vswap_test_state(unsigned long id)
 {
-	unsigned int state = VC_DEAD;
+	enum vswap_cluster_state state = VC_DEAD;
 	struct vswap_cluster *c;
 
 	rcu_read_lock();
@@ -166,7 +166,7 @@ static unsigned int vswap_test_state(unsigned long id)
 static void vswap_test_cluster_states(struct kunit *test)
 {
 	unsigned int n = 2 * VSWAP_CLUSTER_SLOTS + 1, nr, nfree, i;
-	unsigned long base = vswap_slots_in_use(), *v, first = 0;
+	unsigned long base = vswap_slots_in_use(), *v, first = 0, id;
 
 	v = kunit_kcalloc(test, n, sizeof(*v), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, v);
@@ -187,16 +187,17 @@ static void vswap_test_cluster_states(struct kunit *test)
 	nfree = first ? VSWAP_CLUSTER_SLOTS - VSWAP_PARTIAL_USED : 0;
 	if (!first)
 		goto out;
-	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
+	id = first >> VSWAP_CLUSTER_SHIFT;
+	KUNIT_EXPECT_EQ(test, vswap_test_state(id),
 			VC_FULL);
 	vswap_cache_put(first, 1);
-	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
+	KUNIT_EXPECT_EQ(test, vswap_test_state(id),
 			VC_BUSY);
 	vswap_cache_put(first + 1, nfree - 2);
-	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
+	KUNIT_EXPECT_EQ(test, vswap_test_state(id),
 			VC_BUSY);
 	vswap_cache_put(first + nfree - 1, 1);
-	KUNIT_EXPECT_EQ(test, vswap_test_state(first >> VSWAP_CLUSTER_SHIFT),
+	KUNIT_EXPECT_EQ(test, vswap_test_state(id),
 			VC_PARTIAL);
 out:
 	for (i = 0; i < nr; i++)
