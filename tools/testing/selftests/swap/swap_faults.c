@@ -1116,29 +1116,35 @@ static int test_alloc_failure(const struct tcase *tc)
 	unsigned int mark = nr_saved;
 	struct vmstat v0, v1;
 	struct swap_scan s;
+	cpu_set_t allowed;
 	size_t control;
 	bool ok = false;
 	int ret, err;
-	char *buf;
+	char *buf = NULL;
 
 	ret = need_page_faults(tc->name);
 	if (ret == KSFT_PASS && slab)
 		ret = need_fault(tc->name, FAILSLAB);
 	if (ret != KSFT_PASS)
 		return ret;
+	/*
+	 * On one CPU from the first page faulted in to the last madvise(),
+	 * so that no page waits in another CPU's LRU batch, off the LRU:
+	 * with two CPUs, up to a batch of pages stayed mapped in either run.
+	 */
+	if (!cpu_pin_here(&allowed))
+		return KSFT_FAIL;
 	/* the control: what stays mapped with nothing failing */
 	buf = region(size, opt.pattern);
 	if (!buf)
-		return KSFT_FAIL;
-	if (madvise(buf, size, MADV_PAGEOUT) || swap_scan(buf, size, &s)) {
-		munmap(buf, size);
-		return KSFT_FAIL;
-	}
+		goto out;
+	if (madvise(buf, size, MADV_PAGEOUT) || swap_scan(buf, size, &s))
+		goto out;
 	control = s.present;
 	munmap(buf, size);
 	buf = region(size, opt.pattern);
 	if (!buf)
-		return KSFT_FAIL;
+		goto out;
 	if ((slab && !fault_arm(FAILSLAB, times, slab_extra)) ||
 	    !fault_arm(FAIL_PAGE, times, page_extra))
 		goto out;
@@ -1150,6 +1156,7 @@ static int test_alloc_failure(const struct tcase *tc)
 		goto out;
 	err = madvise(buf, size, MADV_PAGEOUT) ? errno : 0;
 	self_fail(false);
+	cpu_unpin(&allowed);
 	slab_hits = slab ? fault_hits(FAILSLAB, times) : 0;
 	page_hits = fault_hits(FAIL_PAGE, times);
 	inject_off(mark);
@@ -1193,7 +1200,9 @@ static int test_alloc_failure(const struct tcase *tc)
 			     opt.pattern, opt.seed + 1);
 out:
 	inject_off(mark);
-	munmap(buf, size);
+	cpu_unpin(&allowed);
+	if (buf)
+		munmap(buf, size);
 	return ok ? KSFT_PASS : KSFT_FAIL;
 }
 

@@ -502,6 +502,34 @@ out:
 	return ret;
 }
 
+bool cpu_pin_here(cpu_set_t *saved)
+{
+	cpu_set_t one;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(*saved), saved)) {
+		ksft_perror("sched_getaffinity");
+		return false;
+	}
+	cpu = sched_getcpu();
+	if (cpu < 0) {
+		ksft_perror("sched_getcpu");
+		return false;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one)) {
+		ksft_perror("sched_setaffinity");
+		return false;
+	}
+	return true;
+}
+
+void cpu_unpin(const cpu_set_t *saved)
+{
+	sched_setaffinity(0, sizeof(*saved), saved);
+}
+
 bool pageout_verify(const char *what, void *buf, size_t len, enum pattern p,
 		    uint64_t seed)
 {

@@ -9,6 +9,7 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,6 +139,15 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
  * the counters that pages left, swapcache_drop(), verify(), and proof
  * that at least the dropped pages were read back from a backend.
  */
+/*
+ * Pin this task to the CPU it runs on; @saved gets the CPUs it was allowed
+ * (for cpu_unpin()).  MADV_PAGEOUT drains the per-CPU LRU batches of its
+ * own CPU only: folios a task faulted in on another CPU can wait in that
+ * CPU's batch, off the LRU, where madvise cannot isolate them.
+ */
+bool cpu_pin_here(cpu_set_t *saved);
+void cpu_unpin(const cpu_set_t *saved);
+
 bool pageout_verify(const char *what, void *buf, size_t len, enum pattern p,
 		    uint64_t seed);
 

@@ -27,6 +27,7 @@
  * The device cases expect a swap device behind zswap; the no_device cases
  * expect zswap and none.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
