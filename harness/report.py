@@ -50,7 +50,8 @@ UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'swap_ra': 'pages', 'swap_ra_hit': 'pages',
          'swap_read_ios': 'requests', 'swap_write_ios': 'requests',
          'vswap_scattered': 'folios', 'pgscan_anon': 'pages',
-         'pgsteal_anon': 'pages', 'workingset_refault_anon': 'pages',
+         'pgsteal_anon': 'pages', 'pgsteal_anon_s': 'pages/s',
+         'workingset_refault_anon': 'pages',
          'pgscan_kswapd': 'pages', 'pgscan_direct': 'pages',
          'pgsteal_kswapd': 'pages', 'pgsteal_direct': 'pages',
          'allocstall_normal': 'stalls', 'allocstall_movable': 'stalls',
@@ -59,7 +60,10 @@ UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'zswap_ratio': ':1', 'zswap_saved_mib': 'MiB'}
 # Workloads compared with each other on the patched kernel: (A, B) gives
 # median(A) / median(B) per metric both report, with the per-round ratios.
-PAIRS = [('offload64k_b8', 'offload64k_b1')]
+PAIRS = [('offload64k_b8', 'offload64k_b1'),
+         ('global_zswap_kcd', 'global_zswap'),
+         ('global_offload_kcd', 'global_offload'),
+         ('global_zswap_kcd_1cpu', 'global_zswap_1cpu')]
 
 
 def collect(logs, rounds):
@@ -79,6 +83,16 @@ def collect(logs, rounds):
                         key = (m.group(1), m.group(2))
                         data.setdefault(key, {}).setdefault(k, {})[r] = \
                             float(m.group(3))
+    # anon pages reclaimed per second of the load's wall time
+    for (w, m), per in list(data.items()):
+        if m != 'pgsteal_anon' or (w, 'wall_s') not in data:
+            continue
+        wall = data[(w, 'wall_s')]
+        for k, v in per.items():
+            rate = {r: v[r] / wall[k][r] for r in v
+                    if r in wall.get(k, {}) and wall[k][r]}
+            if rate:
+                data.setdefault((w, 'pgsteal_anon_s'), {})[k] = rate
     return data, sorted(accel)
 
 

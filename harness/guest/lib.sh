@@ -281,9 +281,10 @@ run() {
 	done
 }
 
-# Runs only with the emulated compression offload device, which the patched
-# tree's test kernels have (compress.config) and the pristine base has not;
-# one of the former that does not show it fails, rather than drop the runs.
+# Runs only on the patched tree's test kernels (compress.config: the
+# emulated compression offload device and kcompressd), not on the pristine
+# base; the device's module directory tells them apart. One of the former
+# that does not show it fails, rather than drop the runs.
 orun() {
 	if [ -d /sys/module/acomp_offload_emu ]; then
 		run "$@"

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kcompressd: kswapd queues folios bound for zswap to per-node threads
+ * (CONFIG_KCOMPRESSD, /sys/kernel/mm/kcompressd/).  Every byte swapped is
+ * verified, and the counters prove which path the pages took.
+ *
+ * The pressure is global, as kswapd sees it, but small: the program mlocks
+ * all free memory but LEAVE_MIB, raises vm.watermark_scale_factor so that
+ * kswapd, not the allocating tasks, does most of the reclaim, and then two
+ * children fill more than is left and verify it.
+ *
+ *   knobs       a write out of range fails with EINVAL and changes nothing;
+ *               one in range reads back
+ *   on          kcompressd enabled: pages queued (kcompressd_queued) and
+ *               stored by its threads; queued = stored + refused once the
+ *               queues are empty; the data reads back from zswap
+ *   off         disabled: nothing queued, kswapd stores into zswap itself
+ *   queue_full  a queue of one page and one thread: kswapd finds it full
+ *               (kcompressd_full) and stores inline (kcompressd_inline)
+ *   refused     incompressible pages: zswap refuses them
+ *               (kcompressd_refused) and kcompressd sends them to the swap
+ *               device (pswpout), whence they read back (pswpin)
+ *   toggle      enabled, threads, batch and queue_depth changed every few
+ *               ms while the children fill and verify
+ *   hotplug     CPU 1 offline and online again while they do
+ *   memcg       the children in a memcg of their own: kcompressd charges
+ *               their zswap pages to it (its memory.stat zswpout)
+ *   batched     with zswap's compressor taking batches (lz4-offload-emu),
+ *               single-page folios are compressed several per request:
+ *               zswap's batch_stores moves, which only kcompressd does for
+ *               them
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "swap_util.h"
+
+#define KC_DIR		"/sys/kernel/mm/kcompressd/"
+#define WSF		"/proc/sys/vm/watermark_scale_factor"
+/* kswapd wakes 3% of memory above the min watermark, stops at 6% */
+#define WSF_VALUE	"300"
+#define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
+#define NR_CHILDREN	2
+/* memory left unlocked for the children, who fill CHILD_MIB each */
+#define LEAVE_MIB	128
+#define CHILD_MIB	96
+
+struct tcase {
+	const char *name;
+	int (*fn)(const char *name);
+};
+
+static struct common_opts opt;
+static const char *opt_only;
+
+enum kc_item { KC_QUEUED, KC_STORED, KC_REFUSED, KC_INLINE, KC_FULL,
+	       NR_KC_ITEMS };
+static const char * const kc_names[] = {
+	"kcompressd_queued", "kcompressd_stored", "kcompressd_refused",
+	"kcompressd_inline", "kcompressd_full",
+};
+
+struct kc_stat {
+	uint64_t v[NR_KC_ITEMS];
+};
+
+static void kc_read(struct kc_stat *k)
+{
+	int i;
+
+	for (i = 0; i < NR_KC_ITEMS; i++) {
+		k->v[i] = 0;
+		read_key("/proc/vmstat", kc_names[i], &k->v[i]);
+	}
+}
+
+static uint64_t kc_delta(const struct kc_stat *a, const struct kc_stat *b,
+			 enum kc_item i)
+{
+	return b->v[i] - a->v[i];
+}
+
+static void kc_print(const char *what, const struct kc_stat *a,
+		     const struct kc_stat *b)
+{
+	ksft_print_msg("%s: queued +%" PRIu64 ", stored +%" PRIu64 ", refused +%" PRIu64 ", inline +%" PRIu64 ", full +%" PRIu64 "\n",
+		       what, kc_delta(a, b, KC_QUEUED), kc_delta(a, b, KC_STORED),
+		       kc_delta(a, b, KC_REFUSED), kc_delta(a, b, KC_INLINE),
+		       kc_delta(a, b, KC_FULL));
+}
+
+/* Once the queues are empty, every page queued was stored or refused. */
+static bool kc_settled(const char *what, const struct kc_stat *a)
+{
+	struct kc_stat b;
+	int tries;
+
+	for (tries = 0; tries < 200; tries++) {
+		kc_read(&b);
+		if (kc_delta(a, &b, KC_QUEUED) == kc_delta(a, &b, KC_STORED) +
+						   kc_delta(a, &b, KC_REFUSED))
+			return true;
+		usleep(10000);
+	}
+	kc_print(what, a, &b);
+	ksft_print_msg("%s: pages queued but neither stored nor refused after 2 s\n",
+		       what);
+	return false;
+}
+
+static int kc_set(struct saved_setting *s, const char *knob, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), KC_DIR "%s", knob);
+	return setting_set(s, path, val);
+}
+
+/*
+ * NR_CHILDREN children (in @cg if set) fill @child_size bytes each
+ * (CHILD_MIB if 0) and verify them twice; during() runs meanwhile.
+ */
+struct load {
+	const char *cg;
+	enum pattern pattern;
+	size_t child_size;
+	/* called every few ms while the children run; false: stop, fail */
+	bool (*during)(void *arg, unsigned int tick);
+	void *arg;
+};
+
+/*
+ * Lock all free memory but LEAVE_MIB, so that global reclaim must push out
+ * the children's fill. Returns the locked mapping (its length in @len), or
+ * NULL.
+ */
+static void *hog_start(size_t *len)
+{
+	uint64_t free_kb = 0;
+	void *p;
+
+	if (read_key("/proc/meminfo", "MemFree:", &free_kb) ||
+	    free_kb * 1024 < (LEAVE_MIB + 64) * MiB) {
+		ksft_print_msg("MemFree %" PRIu64 " kB: too little to leave %d MiB\n",
+			       free_kb, LEAVE_MIB);
+		return NULL;
+	}
+	*len = free_kb * 1024 - LEAVE_MIB * MiB;
+	*len &= ~(page_size() - 1);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		ksft_perror("mmap");
+		return NULL;
+	}
+	/* the children need not copy its page tables */
+	madvise(p, *len, MADV_DONTFORK);
+	if (mlock(p, *len)) {
+		ksft_perror("mlock");
+		munmap(p, *len);
+		return NULL;
+	}
+	return p;
+}
+
+static int run_load(const char *what, const struct load *l)
+{
+	struct fill_job jobs[NR_CHILDREN];
+	struct saved_setting wsf = { 0 };
+	pid_t pids[NR_CHILDREN];
+	int status, ret = KSFT_PASS, i, left;
+	bool done[NR_CHILDREN] = { false };
+	unsigned int tick = 0;
+	uint64_t free_kb = 0;
+	size_t hog_len = 0;
+	void *hog;
+
+	if (setting_set(&wsf, WSF, WSF_VALUE))
+		return KSFT_FAIL;
+	hog = hog_start(&hog_len);
+	if (!hog) {
+		setting_restore(&wsf);
+		return KSFT_FAIL;
+	}
+	read_key("/proc/meminfo", "MemFree:", &free_kb);
+	ksft_print_msg("%s: %zu MiB locked, %" PRIu64 " MiB free; children fill %d x %zu MiB\n",
+		       what, hog_len / MiB, free_kb / 1024, NR_CHILDREN,
+		       (l->child_size ? l->child_size : CHILD_MIB * MiB) / MiB);
+	for (i = 0; i < NR_CHILDREN; i++) {
+		jobs[i] = (struct fill_job){
+			.size = l->child_size ? l->child_size : CHILD_MIB * MiB,
+			.pattern = l->pattern,
+			.seed = opt.seed + i,
+			.passes = 2,
+		};
+		pids[i] = run_child(l->cg, fill_verify_child, &jobs[i]);
+		if (pids[i] < 0) {
+			ret = KSFT_FAIL;
+			done[i] = true;
+		}
+	}
+	for (left = NR_CHILDREN; left; ) {
+		left = 0;
+		for (i = 0; i < NR_CHILDREN; i++) {
+			if (done[i])
+				continue;
+			if (waitpid(pids[i], &status, WNOHANG) == pids[i]) {
+				done[i] = true;
+				if (child_result(what, status) != KSFT_PASS)
+					ret = KSFT_FAIL;
+			} else {
+				left++;
+			}
+		}
+		if (!left)
+			break;
+		if (l->during && !l->during(l->arg, tick++)) {
+			ret = KSFT_FAIL;
+			for (i = 0; i < NR_CHILDREN; i++)
+				if (!done[i])
+					kill(pids[i], SIGKILL);
+		}
+		usleep(20000);
+	}
+	munmap(hog, hog_len);
+	setting_restore(&wsf);
+	return ret;
+}
+
+static int need_kcompressd(void)
+{
+	if (access(KC_DIR "enabled", F_OK))
+		return skip_case("needs a kernel with CONFIG_KCOMPRESSD");
+	if (!zswap_enabled()) {
+		ksft_print_msg("zswap must be enabled\n");
+		return KSFT_FAIL;
+	}
+	return KSFT_PASS;
+}
+
+/*
+ * One load with kcompressd @on (threads @threads, queue_depth @depth and
+ * batch @batch unless NULL), the counters before and after it.
+ */
+struct kc_run {
+	const char *threads, *depth, *batch;
+	struct load load;
+	struct kc_stat k0, k1;
+	struct vmstat v0, v1;
+};
+
+static int kc_load(const char *what, bool on, struct kc_run *r)
+{
+	struct saved_setting s[4] = { 0 };
+	int ret = KSFT_FAIL;
+
+	if ((r->threads && kc_set(&s[0], "threads", r->threads)) ||
+	    (r->depth && kc_set(&s[1], "queue_depth", r->depth)) ||
+	    (r->batch && kc_set(&s[2], "batch", r->batch)) ||
+	    kc_set(&s[3], "enabled", on ? "1" : "0"))
+		goto out;
+	kc_read(&r->k0);
+	vmstat_read(&r->v0);
+	ret = run_load(what, &r->load);
+	if (!kc_settled(what, &r->k0))
+		ret = KSFT_FAIL;
+	kc_read(&r->k1);
+	vmstat_read(&r->v1);
+	kc_print(what, &r->k0, &r->k1);
+	swapped_out(what, &r->v0, &r->v1);
+out:
+	/* enabled first: disabling stores what is still queued */
+	setting_restore(&s[3]);
+	setting_restore(&s[2]);
+	setting_restore(&s[1]);
+	setting_restore(&s[0]);
+	return ret;
+}
+
+/* kcompressd queued and stored pages, and they read back from zswap. */
+static bool kc_took(const char *what, const struct kc_run *r)
+{
+	bool ok = true;
+
+	if (!kc_delta(&r->k0, &r->k1, KC_QUEUED) ||
+	    !kc_delta(&r->k0, &r->k1, KC_STORED)) {
+		ksft_print_msg("%s: want pages queued and stored by kcompressd\n",
+			       what);
+		ok = false;
+	}
+	if (!vm_delta(&r->v0, &r->v1, VM_ZSWPIN)) {
+		ksft_print_msg("%s: want pages read back from zswap\n", what);
+		ok = false;
+	}
+	return ok;
+}
+
+static int test_knobs(const char *what)
+{
+	static const struct { const char *knob, *val; } bad[] = {
+		{ "enabled", "2" }, { "enabled", "maybe" },
+		{ "threads", "0" }, { "threads", "9" }, { "threads", "x" },
+		{ "queue_depth", "0" }, { "queue_depth", "1025" },
+		{ "batch", "0" }, { "batch", "33" }, { "batch", "-1" },
+	};
+	static const struct { const char *knob, *val; } good[] = {
+		{ "threads", "3" }, { "queue_depth", "1024" }, { "batch", "1" },
+		{ "queue_depth", "1" }, { "batch", "32" }, { "threads", "1" },
+	};
+	char path[PATH_MAX], before[64], after[64];
+	struct saved_setting s[3] = { 0 };
+	int ret = need_kcompressd(), fd, i;
+	ssize_t n;
+
+	if (ret != KSFT_PASS)
+		return ret;
+	for (i = 0; i < (int)ARRAY_SIZE(bad); i++) {
+		snprintf(path, sizeof(path), KC_DIR "%s", bad[i].knob);
+		read_str(path, before, sizeof(before));
+		fd = open(path, O_WRONLY);
+		if (fd < 0) {
+			ksft_perror(path);
+			return KSFT_FAIL;
+		}
+		n = write(fd, bad[i].val, strlen(bad[i].val));
+		if (n >= 0 || errno != EINVAL) {
+			ksft_print_msg("%s: writing '%s' to %s: want EINVAL, got %s\n",
+				       what, bad[i].val, bad[i].knob,
+				       n >= 0 ? "success" : strerror(errno));
+			ret = KSFT_FAIL;
+		}
+		close(fd);
+		read_str(path, after, sizeof(after));
+		if (strcmp(before, after)) {
+			ksft_print_msg("%s: %s changed from %s to %s on a refused write\n",
+				       what, bad[i].knob, before, after);
+			ret = KSFT_FAIL;
+		}
+	}
+	kc_set(&s[0], "threads", "1");
+	kc_set(&s[1], "queue_depth", "256");
+	kc_set(&s[2], "batch", "8");
+	for (i = 0; i < (int)ARRAY_SIZE(good); i++) {
+		snprintf(path, sizeof(path), KC_DIR "%s", good[i].knob);
+		if (write_str(path, good[i].val) ||
+		    read_str(path, after, sizeof(after)) ||
+		    strcmp(after, good[i].val)) {
+			ksft_print_msg("%s: %s=%s did not read back (%s)\n",
+				       what, good[i].knob, good[i].val, after);
+			ret = KSFT_FAIL;
+		}
+	}
+	for (i = 2; i >= 0; i--)
+		setting_restore(&s[i]);
+	return ret;
+}
+
+static int test_on(const char *what)
+{
+	struct kc_run r = { .load.pattern = opt.pattern };
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	ret = kc_load(what, true, &r);
+	if (!kc_took(what, &r))
+		ret = KSFT_FAIL;
+	return ret;
+}
+
+static int test_off(const char *what)
+{
+	struct kc_run r = { .load.pattern = opt.pattern };
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	ret = kc_load(what, false, &r);
+	if (kc_delta(&r.k0, &r.k1, KC_QUEUED) ||
+	    kc_delta(&r.k0, &r.k1, KC_INLINE)) {
+		ksft_print_msg("%s: kcompressd took part while disabled\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	if (!vm_delta(&r.v0, &r.v1, VM_ZSWPOUT) ||
+	    !vm_delta(&r.v0, &r.v1, VM_ZSWPIN)) {
+		ksft_print_msg("%s: want pages stored into zswap and read back\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	return ret;
+}
+
+static int test_queue_full(const char *what)
+{
+	struct kc_run r = { .threads = "1", .depth = "1", .batch = "1",
+			    .load.pattern = opt.pattern };
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	ret = kc_load(what, true, &r);
+	if (!kc_took(what, &r))
+		ret = KSFT_FAIL;
+	if (!kc_delta(&r.k0, &r.k1, KC_FULL) ||
+	    kc_delta(&r.k0, &r.k1, KC_INLINE) < kc_delta(&r.k0, &r.k1, KC_FULL)) {
+		ksft_print_msg("%s: want kswapd to find the queue full and store inline\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	return ret;
+}
+
+static int test_refused(const char *what)
+{
+	struct kc_run r = { .load.pattern = PAT_RANDOM };
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	if (!swaps_find(NULL, NULL)) {
+		ksft_print_msg("%s: needs a swap device\n", what);
+		return KSFT_FAIL;
+	}
+	ret = kc_load(what, true, &r);
+	if (!kc_delta(&r.k0, &r.k1, KC_REFUSED) ||
+	    !vm_delta(&r.v0, &r.v1, VM_PSWPOUT) ||
+	    !vm_delta(&r.v0, &r.v1, VM_PSWPIN)) {
+		ksft_print_msg("%s: want pages refused by zswap, written to the device and read back from it\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	return ret;
+}
+
+static bool toggle(void *arg, unsigned int tick)
+{
+	static const char * const threads[] = { "1", "4", "2", "8" };
+	static const char * const depth[] = { "256", "1", "64", "1024" };
+	static const char * const batch[] = { "8", "1", "32", "4" };
+	unsigned int *changes = arg;
+	int err = 0;
+
+	if (tick % 5)
+		return true;
+	switch ((tick / 5) % 4) {
+	case 0:
+		err = write_str(KC_DIR "enabled", (tick / 20) % 2 ? "0" : "1");
+		break;
+	case 1:
+		err = write_str(KC_DIR "threads", threads[(tick / 20) % 4]);
+		break;
+	case 2:
+		err = write_str(KC_DIR "queue_depth", depth[(tick / 20) % 4]);
+		break;
+	case 3:
+		err = write_str(KC_DIR "batch", batch[(tick / 20) % 4]);
+		break;
+	}
+	if (err) {
+		ksft_print_msg("toggle: write: %s\n", strerror(-err));
+		return false;
+	}
+	(*changes)++;
+	return true;
+}
+
+static int test_toggle(const char *what)
+{
+	unsigned int changes = 0;
+	struct kc_run r = { .threads = "2", .load.pattern = opt.pattern,
+			    .load.during = toggle, .load.arg = &changes };
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	ret = kc_load(what, true, &r);
+	ksft_print_msg("%s: %u knob changes under load\n", what, changes);
+	if (!kc_delta(&r.k0, &r.k1, KC_STORED) || changes < 8) {
+		ksft_print_msg("%s: want pages stored and at least 8 changes\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	return ret;
+}
+
+static bool hotplug(void *arg, unsigned int tick)
+{
+	unsigned int *cycles = arg;
+	int err;
+
+	if (tick % 10)
+		return true;
+	err = write_str(CPU1_ONLINE, (tick / 10) % 2 ? "1" : "0");
+	if (err) {
+		ksft_print_msg("hotplug: cpu1 online: %s\n", strerror(-err));
+		return false;
+	}
+	*cycles += (tick / 10) % 2;
+	return true;
+}
+
+static int test_hotplug(const char *what)
+{
+	unsigned int cycles = 0;
+	struct kc_run r = { .threads = "2", .load.pattern = opt.pattern,
+			    .load.during = hotplug, .load.arg = &cycles };
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	if (access(CPU1_ONLINE, W_OK)) {
+		ksft_print_msg("%s: needs CPU 1 to be hot-pluggable (%s)\n",
+			       what, CPU1_ONLINE);
+		return KSFT_FAIL;
+	}
+	ret = kc_load(what, true, &r);
+	if (write_str(CPU1_ONLINE, "1"))
+		ret = KSFT_FAIL;
+	ksft_print_msg("%s: CPU 1 went offline and online %u times\n", what,
+		       cycles);
+	if (!kc_took(what, &r) || !cycles)
+		ret = KSFT_FAIL;
+	return ret;
+}
+
+static int test_memcg(const char *what)
+{
+	struct kc_run r = { .load.pattern = opt.pattern };
+	uint64_t zswpout = 0;
+	char cg[PATH_MAX];
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	if (cg_create(cg, sizeof(cg), "kcompressd"))
+		return KSFT_FAIL;
+	r.load.cg = cg;
+	ret = kc_load(what, true, &r);
+	cg_read_key(cg, "memory.stat", "zswpout", &zswpout);
+	ksft_print_msg("%s: the children's memcg: zswpout %" PRIu64 "\n",
+		       what, zswpout);
+	if (!kc_took(what, &r))
+		ret = KSFT_FAIL;
+	/* kswapd queues what it reclaims, the children's pages */
+	if (zswpout < kc_delta(&r.k0, &r.k1, KC_STORED) / 2) {
+		ksft_print_msg("%s: want most pages kcompressd stored charged to the children's memcg\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	if (!cg_swap_uncharged(what, cg))
+		ret = KSFT_FAIL;
+	cg_destroy(cg);
+	return ret;
+}
+
+static int test_batched(const char *what)
+{
+	struct kc_run r = { .batch = "32", .load.pattern = opt.pattern };
+	uint64_t stores0, stores1;
+	char driver[64];
+	unsigned int batch;
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	batch = zswap_batch(driver, sizeof(driver));
+	if (strcmp(driver, "lz4-offload-emu") || batch < 2) {
+		ksft_print_msg("%s: needs zswap's compressor to be lz4-offload-emu, taking batches (is %s, %u)\n",
+			       what, driver, batch);
+		return KSFT_FAIL;
+	}
+	/* no THP: every folio has one page, batched only by kcompressd */
+	stores0 = zswap_debug("batch_stores");
+	ret = kc_load(what, true, &r);
+	stores1 = zswap_debug("batch_stores");
+	ksft_print_msg("%s: zswap batch_stores +%" PRIu64 " (up to %u pages each)\n",
+		       what, stores1 - stores0, batch);
+	if (!kc_took(what, &r))
+		ret = KSFT_FAIL;
+	if (stores1 == stores0) {
+		ksft_print_msg("%s: want requests of several folios' pages\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	return ret;
+}
+
+static const struct tcase cases[] = {
+	{ "knobs",	test_knobs },
+	{ "on",		test_on },
+	{ "off",	test_off },
+	{ "queue_full",	test_queue_full },
+	{ "refused",	test_refused },
+	{ "toggle",	test_toggle },
+	{ "hotplug",	test_hotplug },
+	{ "memcg",	test_memcg },
+	{ "batched",	test_batched },
+};
+
+static const char *case_name(unsigned int i)
+{
+	return cases[i].name;
+}
+
+static int case_fn(unsigned int i)
+{
+	return cases[i].fn(cases[i].name);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: kcompressd [options]\n"
+		"kcompressd under global pressure; every byte verified.\n"
+		"Cases: knobs on off queue_full refused toggle hotplug memcg\n"
+		"       batched (zswap compressor lz4-offload-emu)\n"
+		COMMON_USAGE
+		"  --only NAME       run only case NAME\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		COMMON_LONGOPTS,
+		{ "only",	required_argument,	NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	common_opts_init(&opt);
+	while ((c = getopt_long(argc, argv, COMMON_SHORTOPTS "o:", longopts,
+				NULL)) != -1) {
+		if (c == 'o') {
+			opt_only = optarg;
+		} else if (c == 'h') {
+			usage(stdout);
+			return 0;
+		} else if (!common_opt(&opt, c, optarg)) {
+			usage(stderr);
+			return KSFT_FAIL;
+		}
+	}
+	run_cases(ARRAY_SIZE(cases), case_name, case_fn, opt_only, &opt);
+}
