@@ -167,14 +167,32 @@ swap_leftovers_after_swapoff() {
 	swap_leftovers
 }
 
+# A CPU's memcg charge cache (memcg_stock) holds a reference on the last
+# memcg that charged there, even once no page is left in it; neither
+# reclaim nor the drain at cgroup removal drops it (6.12's
+# drain_all_stock() passes over a stock holding no pages), so a removed
+# cgroup stays dying until another memcg charges on that CPU. stock_flush
+# has a process of a cgroup kept for that start on every CPU: its first
+# charges there take the cache over.
+FLUSHCG=/sys/fs/cgroup/vtest-flush
+stock_flush() {
+	local c
+	[ -d $FLUSHCG ] || mkdir $FLUSHCG || return 0
+	for c in $(seq 0 $(( $(nproc) - 1 ))); do
+		sh -c "echo \$\$ > $FLUSHCG/cgroup.procs && exec taskset -c $c true" \
+			2>/dev/null
+	done
+}
+
 # Nothing left behind after a program (whose frees may still be finishing,
-# and whose last swap-cache folios only reclaim frees: it gets a nudge).
+# and whose last swap-cache folios only reclaim frees: they get a nudge).
 leak_check() {
 	local what=$1 tries=0 left
 	while left=$($what) && [ -n "$left" ]; do
 		tries=$((tries + 1))
 		[ $tries -gt 40 ] && break
 		[ $tries -gt 5 ] && echo 64M > $TESTCG/memory.reclaim 2>/dev/null
+		[ $tries = 5 ] && stock_flush
 		sleep 0.25
 	done
 	[ -z "$left" ] && return 0
