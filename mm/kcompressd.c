@@ -15,8 +15,12 @@
  * LRU (under writeback) and a fault on it waits for the lock. Stored, the
  * thread unlocks it and ends writeback; PG_reclaim, set by pageout(), then
  * moves it to the tail of the inactive list, where the next scan frees it.
- * Refused by zswap, it goes where swap_writepage() sends such a folio
- * (swap_writepage_refused(): a device, or back to the active list).
+ * One stored before kswapd put it back on the LRU is not moved (6.12 has
+ * no retry for folios written back while isolated): it waits its turn on
+ * the inactive list. Refused by zswap, it goes where swap_writepage()
+ * sends such a folio (swap_writepage_refused(): a device, or back to the
+ * LRU, activated). A folio whose memcg allows zswap no writeback is not
+ * queued: kswapd's own pass then activates it if zswap refuses it.
  *
  * Nothing is queued by direct reclaim or memory.reclaim: they need the
  * pages they free now, and a queued folio is freed only by a later scan.
@@ -142,7 +146,8 @@ static void kcompressd_end(struct folio *folio, bool stored)
 		if (mem_cgroup_swap_full(folio) || folio_test_mlocked(folio))
 			folio_free_swap(folio);
 		folio_unlock(folio);
-		folio_activate(folio);
+		if (!folio_test_mlocked(folio))
+			folio_activate(folio);
 	}
 }
 
@@ -211,6 +216,9 @@ bool kcompressd_queue(struct folio *folio)
 
 	if (!static_branch_unlikely(&kcompressd_enabled) ||
 	    !current_is_kswapd() || !zswap_is_enabled())
+		return false;
+	/* refused, it must stay: kswapd's own pass activates it */
+	if (!mem_cgroup_zswap_writeback_enabled(folio_memcg(folio)))
 		return false;
 
 	/* pairs with smp_store_release() in kcompressd_open() */
@@ -348,7 +356,7 @@ static int kcompressd_parse(const char *buf, const char *name,
 			    unsigned int min, unsigned int max,
 			    unsigned int *val)
 {
-	if (kstrtouint(buf, 0, val) || *val < min || *val > max) {
+	if (kstrtouint(buf, 10, val) || *val < min || *val > max) {
 		pr_warn("kcompressd: %s must be a number from %u to %u\n",
 			name, min, max);
 		return -EINVAL;

@@ -129,7 +129,9 @@ SETTINGS="/proc/sys/vm/page-cluster /sys/kernel/mm/swap/vma_ra_enabled
 	/sys/module/acomp_offload_emu/parameters/mode
 	/sys/module/acomp_offload_emu/parameters/verify
 	/sys/module/acomp_offload_emu/parameters/fail_to_caller
-	/sys/module/acomp_offload_emu/parameters/inject_*"
+	/sys/module/acomp_offload_emu/parameters/inject_*
+	/sys/kernel/mm/kcompressd/enabled /sys/kernel/mm/kcompressd/threads
+	/sys/kernel/mm/kcompressd/queue_depth /sys/kernel/mm/kcompressd/batch"
 
 settings_save() {
 	local f
@@ -172,15 +174,19 @@ swap_leftovers_after_swapoff() {
 # reclaim nor the drain at cgroup removal drops it (6.12's
 # drain_all_stock() passes over a stock holding no pages), so a removed
 # cgroup stays dying until another memcg charges on that CPU. stock_flush
-# has a process of a cgroup kept for that start on every CPU: its first
-# charges there take the cache over.
+# has a process of a cgroup kept for that run on every online CPU: what it
+# charges there (its page tables, a megabyte of buffer) takes the cache
+# over.
 FLUSHCG=/sys/fs/cgroup/vtest-flush
 stock_flush() {
-	local c
+	local d c
 	[ -d $FLUSHCG ] || mkdir $FLUSHCG || return 0
-	for c in $(seq 0 $(( $(nproc) - 1 ))); do
-		sh -c "echo \$\$ > $FLUSHCG/cgroup.procs && exec taskset -c $c true" \
-			2>/dev/null
+	for d in /sys/devices/system/cpu/cpu[0-9]*; do
+		c=${d##*/cpu}
+		[ "$(cat $d/online 2>/dev/null || echo 1)" = 1 ] || continue
+		sh -c "echo \$\$ > $FLUSHCG/cgroup.procs &&
+			exec taskset -c $c dd if=/dev/zero of=/dev/null bs=1M count=1" \
+			> /dev/null 2>&1
 	done
 }
 

@@ -135,11 +135,6 @@ long swapcache_drop(const char *what, void *buf, size_t len);
 long swapcache_drop_in(const char *what, void *buf, size_t len,
 		       const char *cg);
 /*
- * The whole round trip through the backend: pageout_enough(), proof from
- * the counters that pages left, swapcache_drop(), verify(), and proof
- * that at least the dropped pages were read back from a backend.
- */
-/*
  * Pin this task to the CPU it runs on; @saved gets the CPUs it was allowed
  * (for cpu_unpin()).  MADV_PAGEOUT drains the per-CPU LRU batches of its
  * own CPU only: folios a task faulted in on another CPU can wait in that
@@ -148,6 +143,11 @@ long swapcache_drop_in(const char *what, void *buf, size_t len,
 bool cpu_pin_here(cpu_set_t *saved);
 void cpu_unpin(const cpu_set_t *saved);
 
+/*
+ * The whole round trip through the backend: pageout_enough(), proof from
+ * the counters that pages left, swapcache_drop(), verify(), and proof
+ * that at least the dropped pages were read back from a backend.
+ */
 bool pageout_verify(const char *what, void *buf, size_t len, enum pattern p,
 		    uint64_t seed);
 
