@@ -59,7 +59,18 @@ UNITS = {'throughput_mbs': 'MiB/s', 'bogo_ops_s': 'ops/s', 'sys_s': 's',
          'vswap_spare': 'clusters', 'vswap_no_room': 'events',
          'zswap_ratio': ':1', 'zswap_saved_mib': 'MiB'}
 # Workloads compared with each other on the patched kernel: (A, B) gives
-# median(A) / median(B) per metric both report, with the per-round ratios.
+# median(A) / median(B) per metric both report that has a better direction
+# (HIGHER_IS_BETTER, or PAIR_METRICS: reclaim rates and stalls, which say
+# how a reclaim change did but are no speed of the kernel's own), with the
+# per-round ratios.
+PAIR_METRICS = {'pgsteal_anon_s': True, 'allocstall_normal': False,
+                'allocstall_movable': False}
+
+
+def pair_better(m):
+    return PAIR_METRICS[m] if m in PAIR_METRICS else HIGHER_IS_BETTER.get(m)
+
+
 PAIRS = [('offload64k_b8', 'offload64k_b1'),
          ('global_zswap_kcd', 'global_zswap'),
          ('global_offload_kcd', 'global_offload'),
@@ -135,7 +146,7 @@ def main():
         for (w, m), per in sorted(data.items()):
             pa, pb = per.get('patched', {}), data.get((wb, m), {}).get('patched', {})
             if w != wa or not pa or not pb or \
-                    HIGHER_IS_BETTER.get(m) is None:
+                    pair_better(m) is None:
                 continue
             ma, mb = statistics.median(pa.values()), statistics.median(pb.values())
             pr = [pa[r] / pb[r] for r in sorted(pa) if r in pb and pb[r]]
@@ -188,7 +199,7 @@ def main():
                   '| A | B | metric | A median | B median | ratio | per-round ratios | better |',
                   '|---|---|---|---|---|---|---|---|']
         for r in pairs:
-            arrow = {True: '↑', False: '↓'}[HIGHER_IS_BETTER[r['metric']]]
+            arrow = {True: '↑', False: '↓'}[pair_better(r['metric'])]
             lines.append(f"| {r['a']} | {r['b']} | {r['metric']} "
                          f"({UNITS.get(r['metric'], '')}) | {fmt(r['median_a'])} | "
                          f"{fmt(r['median_b'])} | {r['ratio']:.3f} | "

@@ -15,11 +15,11 @@
  * LRU (under writeback) and a fault on it waits for the lock. Stored, the
  * thread unlocks it and ends writeback; PG_reclaim, set by pageout(), then
  * moves it to the tail of the inactive list, where the next scan frees it.
- * One stored before kswapd put it back on the LRU is not moved (6.12 has
- * no retry for folios written back while isolated): it waits its turn on
- * the inactive list. Refused by zswap, it goes where swap_writepage()
- * sends such a folio (swap_writepage_refused(): a device, or back to the
- * LRU, activated). A folio whose memcg allows zswap no writeback is not
+ * One stored before kswapd put it back on the LRU is not moved (6.12's
+ * classic LRU has no retry for folios written back while isolated): it
+ * waits its turn on the inactive list. Refused by zswap, it goes where
+ * swap_writepage() sends such a folio (swap_writepage_refused(): a
+ * device, or back to the LRU, activated). A folio whose memcg allows zswap no writeback is not
  * queued: kswapd's own pass then activates it if zswap refuses it.
  *
  * Nothing is queued by direct reclaim or memory.reclaim: they need the
