@@ -74,6 +74,7 @@ def pair_better(m):
 PAIRS = [('offload64k_b8', 'offload64k_b1'),
          ('global_zswap_kcd', 'global_zswap'),
          ('global_offload_kcd', 'global_offload'),
+         ('global_offload_kcd', 'global_offload_kcd_b1'),
          ('global_zswap_kcd_1cpu', 'global_zswap_1cpu')]
 
 

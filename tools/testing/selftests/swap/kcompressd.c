@@ -31,6 +31,10 @@
  *               and THP off, single-page folios are compressed several
  *               per request: zswap's batch_stores moves, which only
  *               kcompressd does for them
+ *   batched_faults  the same, with the device's queue full, engine errors
+ *               and failed verifications injected: the device redoes
+ *               those units in software (its counters), every byte reads
+ *               back intact
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -50,6 +54,8 @@
 #include "swap_util.h"
 
 #define KC_DIR		"/sys/kernel/mm/kcompressd/"
+#define EMU_STATS	"/sys/kernel/debug/acomp_offload_emu/stats"
+#define EMU_PARAMS	"/sys/module/acomp_offload_emu/parameters/"
 #define WSF		"/proc/sys/vm/watermark_scale_factor"
 /* kswapd wakes 3% of memory above the min watermark, stops at 6% */
 #define WSF_VALUE	"300"
@@ -573,31 +579,67 @@ static int test_memcg(const char *what)
 	return ret;
 }
 
-static int test_batched(const char *what)
+/*
+ * kcompressd's batches of single-page folios through the offload device,
+ * with the device's knobs @knobs ("name=value", NULL-ended, at most 6) set
+ * for the run; with @faults, the device must have redone units in software
+ * after injected failures.
+ */
+static int batched(const char *what, const char * const *knobs, bool faults)
 {
+	static const char * const sw[] = {
+		"engine_error", "sw_queue_full", "sw_engine_error",
+	};
 	struct kc_run r = { .batch = "32", .load.pattern = opt.pattern };
-	struct saved_setting thp = { 0 };
-	uint64_t stores0, stores1;
-	char driver[64];
+	uint64_t v, emu0[3] = { 0 }, emu1[3] = { 0 }, stores0, stores1;
+	struct saved_setting knob[6] = { 0 }, thp = { 0 };
+	char path[PATH_MAX], name[64], driver[64];
 	unsigned int batch;
+	const char *eq;
+	int i, n;
 	int ret = need_kcompressd();
 
 	if (ret != KSFT_PASS)
 		return ret;
-	/* only single-page folios (mTHP sizes are off unless enabled) */
-	if (!access(THP_DIR "/enabled", W_OK) &&
-	    setting_set(&thp, THP_DIR "/enabled", "never"))
-		return KSFT_FAIL;
 	batch = zswap_batch(driver, sizeof(driver));
 	if (strcmp(driver, "lz4-offload-emu") || batch < 2) {
 		ksft_print_msg("%s: needs zswap's compressor to be lz4-offload-emu, taking batches (is %s, %u)\n",
 			       what, driver, batch);
 		return KSFT_FAIL;
 	}
+	/* only single-page folios (mTHP sizes are off unless enabled) */
+	if (!access(THP_DIR "/enabled", W_OK) &&
+	    setting_set(&thp, THP_DIR "/enabled", "never"))
+		return KSFT_FAIL;
+	for (n = 0; knobs[n] && n < 6; n++) {
+		eq = strchr(knobs[n], '=');
+		snprintf(name, sizeof(name), "%.*s",
+			 eq ? (int)(eq - knobs[n]) : 0, knobs[n]);
+		snprintf(path, sizeof(path), EMU_PARAMS "%s", name);
+		if (!eq || setting_set(&knob[n], path, eq + 1)) {
+			ret = KSFT_FAIL;
+			goto restore;
+		}
+	}
+	for (i = 0; i < 3; i++)
+		read_key(EMU_STATS, sw[i], &emu0[i]);
 	stores0 = zswap_debug("batch_stores");
 	ret = kc_load(what, true, &r);
 	stores1 = zswap_debug("batch_stores");
-	setting_restore(&thp);
+	for (i = 0; i < 3; i++) {
+		v = 0;
+		read_key(EMU_STATS, sw[i], &v);
+		emu1[i] = v - emu0[i];
+	}
+	if (faults) {
+		ksft_print_msg("%s: offload device: engine errors +%" PRIu64 ", redone in software after queue full +%" PRIu64 ", after engine error +%" PRIu64 "\n",
+			       what, emu1[0], emu1[1], emu1[2]);
+		if (!emu1[0] || !emu1[1] || !emu1[2]) {
+			ksft_print_msg("%s: want the injected failures hit and redone in software\n",
+				       what);
+			ret = KSFT_FAIL;
+		}
+	}
 	if (vm_delta(&r.v0, &r.v1, VM_THP_SWPOUT)) {
 		ksft_print_msg("%s: THP swapped out: want single-page folios only\n",
 			       what);
@@ -612,7 +654,28 @@ static int test_batched(const char *what)
 			       what);
 		ret = KSFT_FAIL;
 	}
+restore:
+	while (n--)
+		setting_restore(&knob[n]);
+	setting_restore(&thp);
 	return ret;
+}
+
+static int test_batched(const char *what)
+{
+	static const char * const none[] = { NULL };
+
+	return batched(what, none, false);
+}
+
+static int test_batched_faults(const char *what)
+{
+	static const char * const knobs[] = {
+		"mode=async_irq", "verify=1", "inject_queue_full=3",
+		"inject_engine_error=5", "inject_verify_fail=7", NULL
+	};
+
+	return batched(what, knobs, true);
 }
 
 static const struct tcase cases[] = {
@@ -625,6 +688,7 @@ static const struct tcase cases[] = {
 	{ "hotplug",	test_hotplug },
 	{ "memcg",	test_memcg },
 	{ "batched",	test_batched },
+	{ "batched_faults", test_batched_faults },
 };
 
 static const char *case_name(unsigned int i)
@@ -643,7 +707,7 @@ static void usage(FILE *f)
 		"Usage: kcompressd [options]\n"
 		"kcompressd under global pressure; every byte verified.\n"
 		"Cases: knobs on off queue_full refused toggle hotplug memcg\n"
-		"       batched (zswap compressor lz4-offload-emu)\n"
+		"       batched batched_faults (zswap compressor lz4-offload-emu)\n"
 		COMMON_USAGE
 		"  --only NAME       run only case NAME\n");
 }
