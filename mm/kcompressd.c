@@ -15,12 +15,13 @@
  * LRU (under writeback) and a fault on it waits for the lock. Stored, the
  * thread unlocks it and ends writeback; PG_reclaim, set by pageout(), then
  * moves it to the tail of the inactive list, where the next scan frees it.
- * One stored before kswapd put it back on the LRU is not moved (6.12's
- * classic LRU has no retry for folios written back while isolated): it
- * waits its turn on the inactive list. Refused by zswap, it goes where
- * swap_writepage() sends such a folio (swap_writepage_refused(): a
- * device, or back to the LRU, activated). A folio whose memcg allows zswap no writeback is not
- * queued: kswapd's own pass then activates it if zswap refuses it.
+ * One stored while kswapd still holds it isolated cannot be moved:
+ * shrink_inactive_list() gives such folios one more try before it puts
+ * them back (shrink_folio_list_stored()). Refused by zswap, a folio goes
+ * where swap_writepage() sends it (swap_writepage_refused(): a device, or
+ * back to the LRU, activated). A folio whose memcg allows zswap no
+ * writeback is not queued: kswapd's own pass then activates it if zswap
+ * refuses it.
  *
  * Nothing is queued by direct reclaim or memory.reclaim: they need the
  * pages they free now, and a queued folio is freed only by a later scan.
@@ -37,7 +38,7 @@
  * - kcompressd_mutex serializes the knobs and the starting and stopping of
  *   threads (kcompressd_open(), kcompressd_close(), kcompressd_set_tasks()).
  * - kcompressd_node.lock (a spinlock, never taken in interrupt context)
- *   protects the ring, .pages and .open. kcompressd_queue() starts
+ *   protects the ring, .pages and .open. __kcompressd_queue() starts
  *   writeback under it (the folio's memcg and node counters).
  * - A folio in the ring or in a thread's hands is locked (PG_locked, owned
  *   by kcompressd from the queueing to the end), under writeback, and holds
@@ -83,7 +84,7 @@ struct kcompressd_node {
 };
 
 static DEFINE_MUTEX(kcompressd_mutex);
-static DEFINE_STATIC_KEY_FALSE(kcompressd_enabled);
+DEFINE_STATIC_KEY_FALSE(kcompressd_enabled);
 static struct kcompressd_node *kcompressd_nodes[MAX_NUMNODES];
 
 /* threads per node (set at boot from the CPU count), pages, folios */
@@ -113,7 +114,7 @@ static unsigned int kcompressd_take(struct kcompressd_node *kn,
 	return n;
 }
 
-/* Unlock @folio and end the writeback kcompressd_queue() started. */
+/* Unlock @folio and end the writeback __kcompressd_queue() started. */
 static void kcompressd_end(struct folio *folio, bool stored)
 {
 	long nr = folio_nr_pages(folio);
@@ -198,24 +199,24 @@ static int kcompressd(void *arg)
 }
 
 /**
- * kcompressd_queue - hand a folio bound for zswap to kcompressd
+ * __kcompressd_queue - hand a folio bound for zswap to kcompressd
  * @folio: locked, in the swap cache, unmapped and clean (from pageout())
  *
- * Called by swap_writepage() before it stores @folio into zswap itself.
- * Takes the folio only from kswapd, with kcompressd enabled and zswap on,
- * when the threads of its node run and their queue has room for it.
+ * Called through kcompressd_queue() by swap_writepage() before it stores
+ * @folio into zswap itself, once kcompressd_on(). Takes the folio only
+ * from kswapd, with zswap on, when the threads of its node run and their
+ * queue has room for it.
  *
  * Return: true if kcompressd took @folio: it stays locked and under
  * writeback until stored (or sent on, see kcompressd_end()). False if the
  * caller must store it now.
  */
-bool kcompressd_queue(struct folio *folio)
+bool __kcompressd_queue(struct folio *folio)
 {
 	long nr = folio_nr_pages(folio);
 	struct kcompressd_node *kn;
 
-	if (!static_branch_unlikely(&kcompressd_enabled) ||
-	    !current_is_kswapd() || !zswap_is_enabled())
+	if (!current_is_kswapd() || !zswap_is_enabled())
 		return false;
 	/* refused, it must stay: kswapd's own pass activates it */
 	if (!mem_cgroup_zswap_writeback_enabled(folio_memcg(folio)))
@@ -297,7 +298,7 @@ static int kcompressd_open(int nid)
 		kn->nid = nid;
 		spin_lock_init(&kn->lock);
 		init_waitqueue_head(&kn->wait);
-		/* pairs with smp_load_acquire() in kcompressd_queue() */
+		/* pairs with smp_load_acquire() in __kcompressd_queue() */
 		smp_store_release(&kcompressd_nodes[nid], kn);
 	}
 	if (kn->open)
@@ -437,45 +438,30 @@ static ssize_t threads_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute threads_attr = __ATTR_RW(threads);
 
-static ssize_t queue_depth_show(struct kobject *kobj,
-				struct kobj_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(kcompressd_depth));
-}
+/* A knob read as it is set: @var, from @min to @max, taking effect at once */
+#define KCOMPRESSD_KNOB(name, var, min, max)				\
+static ssize_t name##_show(struct kobject *kobj,			\
+			   struct kobj_attribute *attr, char *buf)	\
+{									\
+	return sysfs_emit(buf, "%u\n", READ_ONCE(var));			\
+}									\
+									\
+static ssize_t name##_store(struct kobject *kobj,			\
+			    struct kobj_attribute *attr,		\
+			    const char *buf, size_t count)		\
+{									\
+	unsigned int val;						\
+									\
+	if (kcompressd_parse(buf, #name, min, max, &val))		\
+		return -EINVAL;						\
+	WRITE_ONCE(var, val);						\
+	return count;							\
+}									\
+									\
+static struct kobj_attribute name##_attr = __ATTR_RW(name)
 
-static ssize_t queue_depth_store(struct kobject *kobj,
-				 struct kobj_attribute *attr,
-				 const char *buf, size_t count)
-{
-	unsigned int val;
-
-	if (kcompressd_parse(buf, "queue_depth", 1, KCOMPRESSD_QUEUE_MAX,
-			     &val))
-		return -EINVAL;
-	WRITE_ONCE(kcompressd_depth, val);
-	return count;
-}
-
-static struct kobj_attribute queue_depth_attr = __ATTR_RW(queue_depth);
-
-static ssize_t batch_show(struct kobject *kobj, struct kobj_attribute *attr,
-			  char *buf)
-{
-	return sysfs_emit(buf, "%u\n", READ_ONCE(kcompressd_batch));
-}
-
-static ssize_t batch_store(struct kobject *kobj, struct kobj_attribute *attr,
-			   const char *buf, size_t count)
-{
-	unsigned int val;
-
-	if (kcompressd_parse(buf, "batch", 1, KCOMPRESSD_BATCH_MAX, &val))
-		return -EINVAL;
-	WRITE_ONCE(kcompressd_batch, val);
-	return count;
-}
-
-static struct kobj_attribute batch_attr = __ATTR_RW(batch);
+KCOMPRESSD_KNOB(queue_depth, kcompressd_depth, 1, KCOMPRESSD_QUEUE_MAX);
+KCOMPRESSD_KNOB(batch, kcompressd_batch, 1, KCOMPRESSD_BATCH_MAX);
 
 static struct attribute *kcompressd_attrs[] = {
 	&enabled_attr.attr,

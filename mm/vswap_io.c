@@ -785,12 +785,13 @@ static int vswap_unuse_batch(struct swap_info_struct *si,
  * and once no swap is left reclaim no longer scans anon memory. (6.12's
  * try_to_unuse() frees its device's folios of slots the swap cache alone
  * holds.) Mapped folios keep their slot and its clean copy; so does a folio
- * being swapped out, which is mapped until reclaim unmaps it. Stops at a
- * signal, leaving the rest.
+ * being swapped out, which is mapped until reclaim unmaps it. It waits for
+ * an orphan's lock and writeback, whatever device that writes to. Stops at
+ * a signal, leaving the rest.
  */
 static void vswap_unuse_orphans(void)
 {
-	unsigned long vslot = 0;
+	unsigned long vslot = 0, first;
 	struct folio *folio;
 	swp_entry_t entry;
 
@@ -800,6 +801,11 @@ static void vswap_unuse_orphans(void)
 					  swap_cache_index(entry));
 		if (IS_ERR(folio))
 			continue;
+		/* the rest of a large folio's slots hold it too: skip them */
+		first = swp_offset(folio->swap);
+		if (folio_test_swapcache(folio) && first < vslot &&
+		    vslot < first + folio_nr_pages(folio))
+			vslot = first + folio_nr_pages(folio);
 		if (!folio_mapped(folio)) {
 			folio_lock(folio);
 			folio_wait_writeback(folio);
@@ -837,6 +843,8 @@ int vswap_unuse(struct swap_info_struct *si)
 	unsigned long vslot;
 	int ret = 0;
 
+	if (!READ_ONCE(si->inuse_pages))
+		goto orphans;
 	b = kmalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
@@ -856,7 +864,10 @@ int vswap_unuse(struct swap_info_struct *si)
 		if (READ_ONCE(si->inuse_pages))
 			schedule_timeout_interruptible(1);
 	}
+	kfree(b);
+orphans:
 	vswap_unuse_orphans();
+	return 0;
 out:
 	kfree(b);
 	return ret;

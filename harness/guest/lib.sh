@@ -14,6 +14,7 @@
 #   zswap-file  zswap on, that swapfile behind it
 #   two-files   zswap off, two swapfiles on that filesystem: /mnt/swapfile
 #               (32 MiB) and /mnt/swapfile2 (64 MiB)
+#   zswap-two-files  zswap on, two such swapfiles of 160 MiB each
 #   zswap-only  zswap on, no swap device
 #   zram        /dev/zram0 as swap, zswap off
 # Each run is framed by markers on both channels, so the host can attribute
@@ -84,9 +85,14 @@ swap_file() {
 # test that pressed on all memory: what their page tables hold is theirs.
 # (The initramfs is on ramfs: it never swaps.)
 procs_swapped() {
-	local status
+	local status me
+	# Called only as $(procs_swapped): a forked copy of the shell, whose
+	# swapped pages are the shell's own, counted once (leaving this
+	# process out). Called from the shell itself, it would leave out the
+	# shell's own pages.
+	read -r me _ < /proc/self/stat
 	status=$(grep -lx '0::/' /proc/[0-9]*/cgroup 2>/dev/null |
-		 sed 's/cgroup$/status/')
+		 grep -v "^/proc/$me/" | sed 's/cgroup$/status/')
 	# a process may exit meanwhile: cat skips its file
 	cat /dev/null $status 2>/dev/null |
 		awk '/^VmSwap:/ { kb += $2 } END { print int(kb / 4) }'
@@ -165,8 +171,23 @@ swap_leftovers_after_swapoff() {
 	v=$(tail -n +2 /proc/swaps | wc -l)
 	[ "$v" != 0 ] && echo "swap areas $v"
 	v=$(awk '/^nr_dying_descendants/ { print $2 }' /sys/fs/cgroup/cgroup.stat)
-	[ "$v" != 0 ] && echo "dying cgroups $v"
+	[ "$v" != 0 ] && echo "dying cgroups $v ($(dying_pins))"
 	swap_leftovers
+}
+
+# What may pin a removed test cgroup: the test cgroups' charges, which
+# count those of their removed children (folios charged to it: its
+# memory.current; device slots and zswap: memory.swap.current and
+# memory.zswap.current). None left points at a reference that is not a
+# charge (a per-CPU cache, a swap record's memcg id).
+dying_pins() {
+	local f out=
+	for f in memory.current memory.swap.current memory.zswap.current; do
+		out="$out${out:+ }$f $(cat $TESTCG/$f 2>/dev/null)"
+	done
+	echo "$out $(awk '$1 ~ /^(anon|file|kernel|swapcached|zswap)$/ {
+		printf "%s %s ", $1, $2 }' $TESTCG/memory.stat 2>/dev/null)" |
+		sed 's/ *$//'
 }
 
 # A CPU's memcg charge cache (memcg_stock) holds a reference on the last
@@ -220,6 +241,7 @@ swap_setup() {
 	zswap-disk) zswap_on && swap_disk;;
 	file) swap_file $SWAPFILE "${SWAPFILE_MB:-384}";;
 	zswap-file) zswap_on && swap_file $SWAPFILE "${SWAPFILE_MB:-384}";;
+	zswap-two-files) zswap_on && swap_file $SWAPFILE 160 ${SWAPFILE}2 160;;
 	two-files) swap_file $SWAPFILE 32 ${SWAPFILE}2 64;;
 	zswap-only) zswap_on;;
 	zram|small-zram)

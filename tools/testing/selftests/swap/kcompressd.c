@@ -24,9 +24,24 @@
  *   toggle      enabled, threads, batch and queue_depth changed every few
  *               ms while the children fill and verify
  *   hotplug     CPU 1 offline and online again while they do
- *   memcg       the children in a memcg of their own: the pages kcompressd
- *               stored are counted to it (its memory.stat zswpout exceeds
- *               what kswapd and direct reclaim stored themselves)
+ *   memcg       the children in a memcg of their own, with memory.max and
+ *               memory.zswap.max below what they fill: the pages
+ *               kcompressd stored are counted to it (its memory.stat
+ *               zswpout exceeds what kswapd and direct reclaim stored
+ *               themselves), its reclaim ran (memory.events max), its
+ *               zswap limit held (memory.zswap.current sampled under
+ *               load) and was enforced by writeback (zswpwb)
+ *   swapoff     with two swap files, the one in use (/mnt/swapfile, put
+ *               above the other) swapped off and on again, half a second
+ *               apart, while it holds 4 MiB or more and kcompressd's
+ *               queue holds folios (queued -
+ *               stored - refused > 0 as swapoff starts); mixed data, so
+ *               that zswap refuses some, which kcompressd sends to the
+ *               file. Without virtual swap the queued folios' slots are
+ *               on the file, and swapoff waits for them; with it, their
+ *               slots are virtual and only the refused ones race it for
+ *               a slot there. A swapoff that finds no memory (ENOMEM)
+ *               leaves the file on and is not counted; nothing is lost
  *   batched     with zswap's compressor taking batches (lz4-offload-emu)
  *               and THP off, single-page folios are compressed several
  *               per request: zswap's batch_stores moves, which only
@@ -47,6 +62,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/swap.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,28 +160,33 @@ struct load {
 	const char *cg;
 	enum pattern pattern;
 	size_t child_size;
+	/* MiB left unlocked (LEAVE_MIB if 0) */
+	unsigned int leave_mib;
 	/* called every few ms while the children run; false: stop, fail */
 	bool (*during)(void *arg, unsigned int tick);
 	void *arg;
 };
 
 /*
- * Lock all free memory but LEAVE_MIB, so that global reclaim must push out
- * the children's fill. Returns the locked mapping (its length in @len), or
+ * Lock all free memory but @leave_mib, so that global reclaim must push out
+ * the children's fill, not the page cache (dropped first: a swap file's
+ * own pages, say). Returns the locked mapping (its length in @len), or
  * NULL.
  */
-static void *hog_start(size_t *len)
+static void *hog_start(unsigned int leave_mib, size_t *len)
 {
 	uint64_t free_kb = 0;
 	void *p;
 
+	sync();
+	write_str("/proc/sys/vm/drop_caches", "3");
 	if (read_key("/proc/meminfo", "MemFree:", &free_kb) ||
-	    free_kb * 1024 < (LEAVE_MIB + 64) * MiB) {
-		ksft_print_msg("MemFree %" PRIu64 " kB: too little to leave %d MiB\n",
-			       free_kb, LEAVE_MIB);
+	    free_kb * 1024 < (leave_mib + 64) * MiB) {
+		ksft_print_msg("MemFree %" PRIu64 " kB: too little to leave %u MiB\n",
+			       free_kb, leave_mib);
 		return NULL;
 	}
-	*len = free_kb * 1024 - LEAVE_MIB * MiB;
+	*len = free_kb * 1024 - leave_mib * MiB;
 	*len &= ~(page_size() - 1);
 	p = mmap(NULL, *len, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -197,7 +218,7 @@ static int run_load(const char *what, const struct load *l)
 
 	if (setting_set(&wsf, WSF, WSF_VALUE))
 		return KSFT_FAIL;
-	hog = hog_start(&hog_len);
+	hog = hog_start(l->leave_mib ? l->leave_mib : LEAVE_MIB, &hog_len);
 	if (!hog) {
 		setting_restore(&wsf);
 		return KSFT_FAIL;
@@ -545,10 +566,37 @@ static int test_hotplug(const char *what)
 	return ret;
 }
 
+/*
+ * The memcg case: memory.max and memory.zswap.max of the children's memcg,
+ * and the memory left them, for its limit to be reached while kswapd runs
+ * (the rest, below its low watermark, is what the kernel holds).
+ */
+#define MEMCG_MAX_MIB		48
+#define MEMCG_ZSWAP_MAX_MIB	8
+#define MEMCG_LEAVE_MIB		80
+
+struct memcg_watch {
+	const char *cg;
+	uint64_t zswap_peak;
+};
+
+static bool memcg_watch(void *arg,
+			unsigned int tick __attribute__((unused)))
+{
+	struct memcg_watch *w = arg;
+	uint64_t v = 0;
+
+	if (!cg_read(w->cg, "memory.zswap.current", &v) && v > w->zswap_peak)
+		w->zswap_peak = v;
+	return true;
+}
+
 static int test_memcg(const char *what)
 {
-	struct kc_run r = { .load.pattern = opt.pattern };
-	uint64_t zswpout = 0;
+	struct kc_run r = { .load.pattern = opt.pattern,
+			    .load.leave_mib = MEMCG_LEAVE_MIB };
+	uint64_t zswpout = 0, zswpwb = 0, max_events = 0, slack;
+	struct memcg_watch w = { 0 };
 	char cg[PATH_MAX];
 	int ret = need_kcompressd();
 
@@ -556,11 +604,23 @@ static int test_memcg(const char *what)
 		return ret;
 	if (cg_create(cg, sizeof(cg), "kcompressd"))
 		return KSFT_FAIL;
+	if (cg_write(cg, "memory.max", "%lu", MEMCG_MAX_MIB * MiB) ||
+	    cg_write(cg, "memory.zswap.max", "%lu",
+		     MEMCG_ZSWAP_MAX_MIB * MiB)) {
+		cg_destroy(cg);
+		return KSFT_FAIL;
+	}
+	w.cg = cg;
 	r.load.cg = cg;
+	r.load.during = memcg_watch;
+	r.load.arg = &w;
 	ret = kc_load(what, true, &r);
 	cg_read_key(cg, "memory.stat", "zswpout", &zswpout);
-	ksft_print_msg("%s: the children's memcg: zswpout %" PRIu64 "\n",
-		       what, zswpout);
+	cg_read_key(cg, "memory.stat", "zswpwb", &zswpwb);
+	cg_read_key(cg, "memory.events", "max", &max_events);
+	ksft_print_msg("%s: the children's memcg (max %d MiB, zswap.max %d MiB): zswpout %" PRIu64 ", zswpwb %" PRIu64 ", max events %" PRIu64 ", zswap.current peak %" PRIu64 " kB\n",
+		       what, MEMCG_MAX_MIB, MEMCG_ZSWAP_MAX_MIB, zswpout,
+		       zswpwb, max_events, w.zswap_peak / 1024);
 	if (!kc_took(what, &r))
 		ret = KSFT_FAIL;
 	/*
@@ -573,9 +633,149 @@ static int test_memcg(const char *what)
 			       what);
 		ret = KSFT_FAIL;
 	}
+	if (!max_events || !zswpwb) {
+		ksft_print_msg("%s: want the memcg's limits reached: its reclaim run (max events) and zswap entries written back (zswpwb)\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	/*
+	 * Each store checks the limit before it charges: concurrent stores
+	 * (kswapd's, the threads' batches, direct reclaim's) and the memcg
+	 * statistics' flush threshold let it pass by a little.
+	 */
+	slack = MEMCG_ZSWAP_MAX_MIB * MiB / 4 + 2 * MiB;
+	if (w.zswap_peak > MEMCG_ZSWAP_MAX_MIB * MiB + slack) {
+		ksft_print_msg("%s: memory.zswap.current reached %" PRIu64 " kB, over memory.zswap.max by more than %" PRIu64 " kB\n",
+			       what, w.zswap_peak / 1024, slack / 1024);
+		ret = KSFT_FAIL;
+	}
 	if (!cg_swap_uncharged(what, cg))
 		ret = KSFT_FAIL;
 	cg_destroy(cg);
+	return ret;
+}
+
+/* The swapoff case: what it swaps off, and what it saw. */
+struct swapoff_run {
+	const char *dev;
+	bool on;		/* @dev is swapped on */
+	unsigned int cycles;	/* swapoffs done */
+	unsigned int enomem;	/* swapoffs that found no memory */
+	uint64_t pending_max;	/* most pages queued as one started */
+	uint64_t used_kb_max;	/* most @dev held as one started */
+	unsigned int waits;	/* ticks waited for a queue and a used @dev */
+	unsigned int on_tick;	/* when @dev was last swapped on */
+};
+
+#define SWAPOFF_CYCLES	3
+/* what the file must hold for a swapoff: pages to bring back */
+#define SWAPOFF_MIN_KB	4096
+/* ticks from a swapon to the next swapoff: the file fills meanwhile */
+#define SWAPOFF_GAP	25
+/* above the priorities swapon gives by default (negative) */
+#define SWAPOFF_PRIO	10
+
+static bool swapoff_on(const char *dev)
+{
+	if (!swapon(dev, SWAP_FLAG_PREFER |
+		    ((SWAPOFF_PRIO << SWAP_FLAG_PRIO_SHIFT) &
+		     SWAP_FLAG_PRIO_MASK)))
+		return true;
+	ksft_print_msg("swapoff: swapon(%s): %s\n", dev, strerror(errno));
+	return false;
+}
+
+static bool swapoff_cycle(void *arg, unsigned int tick)
+{
+	struct swapoff_run *s = arg;
+	uint64_t used_kb;
+	struct kc_stat k;
+	int64_t pending;
+
+	if (s->cycles >= SWAPOFF_CYCLES)
+		return true;
+	if (!s->on) {
+		s->on = swapoff_on(s->dev);
+		s->on_tick = tick;
+		return s->on;
+	}
+	if (tick - s->on_tick < SWAPOFF_GAP)
+		return true;
+	/*
+	 * Queued is read first and counted after the folio is queued, so
+	 * stored and refused may run ahead of it: a lower bound, or below 0.
+	 */
+	kc_read(&k);
+	pending = (int64_t)(k.v[KC_QUEUED] - k.v[KC_STORED] -
+			    k.v[KC_REFUSED]);
+	used_kb = swaps_used_kb(s->dev);
+	if (pending <= 0 || used_kb < SWAPOFF_MIN_KB) {
+		s->waits++;
+		return true;
+	}
+	if (swapoff(s->dev)) {
+		/* no memory to bring it all back: it stays on, as it was */
+		if (errno == ENOMEM) {
+			s->enomem++;
+			return true;
+		}
+		ksft_print_msg("swapoff: swapoff(%s) with %" PRId64 " pages queued: %s\n",
+			       s->dev, pending, strerror(errno));
+		return false;
+	}
+	s->on = false;
+	s->cycles++;
+	if ((uint64_t)pending > s->pending_max)
+		s->pending_max = pending;
+	if (used_kb > s->used_kb_max)
+		s->used_kb_max = used_kb;
+	return true;
+}
+
+static int test_swapoff(const char *what)
+{
+	/* the environment's two swap files: the first takes the pages */
+	struct swapoff_run s = { .dev = "/mnt/swapfile" };
+	/*
+	 * Mixed data: zswap refuses a third of it, which goes to the swap
+	 * file (with virtual swap, only what is refused or written back
+	 * takes a slot there). Smaller: swapoff brings the file's pages
+	 * back under the same pressure.
+	 */
+	struct kc_run r = { .load.pattern = PAT_MIXED,
+			    .load.child_size = 80 * MiB,
+			    .load.during = swapoff_cycle, .load.arg = &s };
+	int ret = need_kcompressd();
+
+	if (ret != KSFT_PASS)
+		return ret;
+	if (swaps_find(NULL, NULL) < 2 || swaps_find(s.dev, NULL) != 1) {
+		ksft_print_msg("%s: needs two swap areas, one of them %s\n",
+			       what, s.dev);
+		return KSFT_FAIL;
+	}
+	/* nothing swapped yet: on again at once, above the other */
+	if (swapoff(s.dev)) {
+		ksft_print_msg("%s: swapoff(%s): %s\n", what, s.dev,
+			       strerror(errno));
+		return KSFT_FAIL;
+	}
+	s.on = swapoff_on(s.dev);
+	if (!s.on)
+		return KSFT_FAIL;
+	ret = kc_load(what, true, &r);
+	if (!s.on && !swapoff_on(s.dev))
+		ret = KSFT_FAIL;
+	ksft_print_msg("%s: %s swapped off %u times (%u more found no memory), as it held up to %" PRIu64 " kB and up to %" PRIu64 " pages were queued (%u ticks waiting for both)\n",
+		       what, s.dev, s.cycles, s.enomem, s.used_kb_max,
+		       s.pending_max, s.waits);
+	if (!kc_took(what, &r))
+		ret = KSFT_FAIL;
+	if (!s.cycles) {
+		ksft_print_msg("%s: want %s swapped off while it held pages and pages were queued\n",
+			       what, s.dev);
+		ret = KSFT_FAIL;
+	}
 	return ret;
 }
 
@@ -687,6 +887,7 @@ static const struct tcase cases[] = {
 	{ "toggle",	test_toggle },
 	{ "hotplug",	test_hotplug },
 	{ "memcg",	test_memcg },
+	{ "swapoff",	test_swapoff },
 	{ "batched",	test_batched },
 	{ "batched_faults", test_batched_faults },
 };
@@ -707,6 +908,7 @@ static void usage(FILE *f)
 		"Usage: kcompressd [options]\n"
 		"kcompressd under global pressure; every byte verified.\n"
 		"Cases: knobs on off queue_full refused toggle hotplug memcg\n"
+		"       swapoff (swap files /mnt/swapfile and another)\n"
 		"       batched batched_faults (zswap compressor lz4-offload-emu)\n"
 		COMMON_USAGE
 		"  --only NAME       run only case NAME\n");
