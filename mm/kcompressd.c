@@ -17,7 +17,8 @@
  * moves it to the tail of the inactive list, where the next scan frees it.
  * One stored while kswapd still holds it isolated cannot be moved:
  * shrink_inactive_list() gives such folios one more try before it puts
- * them back (shrink_folio_list_stored()). Refused by zswap, a folio goes
+ * them back (shrink_folio_list_stored()), as the multi-generation LRU's
+ * evict_folios() does. Refused by zswap, a folio goes
  * where swap_writepage() sends it (swap_writepage_refused(): a device, or
  * back to the LRU, activated). A folio whose memcg allows zswap no
  * writeback is not queued: kswapd's own pass then activates it if zswap

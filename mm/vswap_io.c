@@ -521,8 +521,8 @@ static bool vswap_word_synchronous(unsigned long word)
 	case VSWAP_ZSWAP:
 		return true;
 	case VSWAP_PHYS:
-		/* The word may be stale; swap_info_structs are never freed. */
 		si = swp_swap_info(vswap_word_slot(word));
+		/* The word may be stale; swap_info_structs are never freed. */
 		return si && data_race(si->flags & SWP_SYNCHRONOUS_IO);
 	default:
 		return false;
@@ -785,13 +785,14 @@ static int vswap_unuse_batch(struct swap_info_struct *si,
  * and once no swap is left reclaim no longer scans anon memory. (6.12's
  * try_to_unuse() frees its device's folios of slots the swap cache alone
  * holds.) Mapped folios keep their slot and its clean copy; so does a folio
- * being swapped out, which is mapped until reclaim unmaps it. It waits for
- * an orphan's lock and writeback, whatever device that writes to. Stops at
- * a signal, leaving the rest.
+ * being swapped out, which is mapped until reclaim unmaps it. Best effort:
+ * it runs at every swapoff, so it waits for no folio (one locked or under
+ * writeback is left to reclaim, which frees it while swap is left), and
+ * stops at a signal, leaving the rest.
  */
 static void vswap_unuse_orphans(void)
 {
-	unsigned long vslot = 0, first;
+	unsigned long vslot = 0, first, nr;
 	struct folio *folio;
 	swp_entry_t entry;
 
@@ -803,14 +804,13 @@ static void vswap_unuse_orphans(void)
 			continue;
 		/* the rest of a large folio's slots hold it too: skip them */
 		first = swp_offset(folio->swap);
+		nr = folio_nr_pages(folio);
 		if (folio_test_swapcache(folio) && first < vslot &&
-		    vslot < first + folio_nr_pages(folio))
-			vslot = first + folio_nr_pages(folio);
-		if (!folio_mapped(folio)) {
-			folio_lock(folio);
-			folio_wait_writeback(folio);
+		    vslot < first + nr)
+			vslot = first + nr;
+		if (!folio_mapped(folio) && folio_trylock(folio)) {
 			/* and only if nothing refers to its slot */
-			if (!folio_mapped(folio))
+			if (!folio_mapped(folio) && !folio_test_writeback(folio))
 				folio_free_swap(folio);
 			folio_unlock(folio);
 		}
@@ -828,11 +828,14 @@ static void vswap_unuse_orphans(void)
  * or on another device. Page tables keep their virtual entries. Reads go
  * out a batch at a time, under a plug, and the device slots read are freed
  * a run at a time. Then the orphans in the swap cache, unmapped folios of
- * slots only the cache holds, whatever their backend, are freed.
+ * slots only the cache holds, whatever their backend, are freed, as far as
+ * they are neither locked nor under writeback: at every swapoff, even of a
+ * device with no slot in use.
  *
  * Context: process context, may sleep.
  * Return: 0 when @si has no slot in use (a signal while the orphans are
- * freed leaves the rest); -EINTR on a signal before; -ENOMEM when no folio
+ * freed leaves the rest, and 0 is still returned); -EINTR on a signal
+ * before; -ENOMEM when no folio
  * can be had for a slot (or no memory for the batch); -EIO when a slot
  * cannot be read. On an error the data not yet read stays on @si, and
  * swapoff fails rather than lose it.
