@@ -18,14 +18,13 @@
  * One stored while kswapd still holds it isolated cannot be moved:
  * shrink_inactive_list() gives such folios one more try before it puts
  * them back (shrink_folio_list_stored()), as the multi-generation LRU's
- * evict_folios() does. Refused by zswap, a folio goes
- * where swap_writepage() sends it (swap_writepage_refused(): a device, or
- * back to the LRU, activated). A folio whose memcg allows zswap no
- * writeback is not queued: kswapd's own pass then activates it if zswap
- * refuses it.
+ * evict_folios() does. Refused by zswap, a folio goes where
+ * swap_writepage() sends it (swap_writepage_refused(): a device, or back
+ * to the LRU, activated). A folio whose memcg allows zswap no writeback is
+ * not queued: kswapd's own pass then activates it if zswap refuses it.
  *
  * Nothing is queued by direct reclaim or memory.reclaim: they need the
- * pages they free now, and a queued folio is freed only by a later scan.
+ * pages they free now, and a queued folio is freed only once stored.
  * A queue that is full, or a node whose threads have not started, makes
  * kswapd store inline, as without kcompressd: no folio waits for room.
  *

@@ -835,9 +835,8 @@ static void vswap_unuse_orphans(void)
  * Context: process context, may sleep.
  * Return: 0 when @si has no slot in use (a signal while the orphans are
  * freed leaves the rest, and 0 is still returned); -EINTR on a signal
- * before; -ENOMEM when no folio
- * can be had for a slot (or no memory for the batch); -EIO when a slot
- * cannot be read. On an error the data not yet read stays on @si, and
+ * before; -ENOMEM when no folio can be had for a slot (or no memory for
+ * the batch); -EIO when a slot cannot be read. On an error the data not yet read stays on @si, and
  * swapoff fails rather than lose it.
  */
 int vswap_unuse(struct swap_info_struct *si)
