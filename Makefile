@@ -6,7 +6,7 @@ B := build
 ROUNDS ?= 3
 
 .PHONY: help deps tree tree-base refresh refresh-check kernel run check \
-	check-base check-kasan bench profile clean
+	check-base check-kasan bench profile series series-check clean
 
 help:
 	@sed -n 's/^## \([a-z-]*  \)/\1/p' README.md
@@ -46,6 +46,12 @@ bench: tree-base
 
 profile: tree-base
 	@$(H)/profile.sh
+
+series: tree
+	@python3 $(H)/series.py export
+
+series-check: tree-base
+	@$(H)/series-check.sh
 
 clean:
 	@$(H)/refresh.sh --check >/dev/null || { \

@@ -367,6 +367,7 @@ static struct kunit_suite acomp_batch_suite = {
 	.exit = batch_exit,
 	.test_cases = acomp_batch_cases,
 };
+
 kunit_test_suite(acomp_batch_suite);
 
 MODULE_LICENSE("GPL");

@@ -54,6 +54,10 @@ host vswap-tsan env TSAN_OPTIONS=halt_on_error=1 "$BUILD/vswap-test/vswap_test_t
 host vswap-asan env ASAN_OPTIONS=detect_leaks=1 "$BUILD/vswap-test/vswap_test_asan"
 # The series in the other configurations it must build in: objects only.
 [ "$what" = patched ] && host config-builds "$TOP/harness/config-builds.sh"
+# The mailable series: cut as series/series says, its last patch equal to
+# this tree, checkpatch and kernel-doc clean (the bisect builds are
+# 'make series-check').
+[ "$what" = patched ] && host series python3 "$TOP/harness/series.py" check
 
 start=$(date +%s)
 if [ "$what" = kasan ]; then

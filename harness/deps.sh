@@ -7,7 +7,7 @@ set -eu
 
 PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
 	rsync ccache git python3 python3-matplotlib qemu-system-x86 busybox-static
-	stress-ng"
+	stress-ng sparse python3-ply python3-git"
 
 missing=
 for p in $PACKAGES; do

@@ -110,6 +110,7 @@ enum vswap_cluster_state {
 };
 
 struct vswap_cluster {
+	/* guards desc[] and nr_used; state changes under it and vswap_lock */
 	spinlock_t lock;
 	unsigned short nr_used;
 	unsigned char state;		/* enum vswap_cluster_state */
@@ -138,6 +139,7 @@ struct vswap_pcp {
 static DEFINE_PER_CPU(struct vswap_pcp, vswap_pcp) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
+
 static DEFINE_SPINLOCK(vswap_lock);
 static LIST_HEAD(vswap_partial);
 static LIST_HEAD(vswap_busy);
@@ -305,9 +307,13 @@ static void vswap_spare_refill(struct work_struct *work)
 	if (READ_ONCE(vswap_spare))
 		return;
 	c = vswap_cluster_new(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN);
-	/* Its id and zeroed descriptors before it is seen by a taker. */
-	if (!IS_ERR(c))
-		smp_store_release(&vswap_spare, c);
+	if (IS_ERR(c))
+		return;
+	/*
+	 * Its id and zeroed descriptors before it is seen by a taker: pairs
+	 * with the xchg() in vswap_cluster_take().
+	 */
+	smp_store_release(&vswap_spare, c);
 }
 
 /* Queue the work that makes the spare, if there is none and room for it. */

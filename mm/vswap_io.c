@@ -882,6 +882,7 @@ static ssize_t slots_in_use_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%lu\n", vswap_slots_in_use());
 }
+
 static struct kobj_attribute slots_in_use_attr = __ATTR_RO(slots_in_use);
 
 static ssize_t max_slots_show(struct kobject *kobj,
@@ -890,6 +891,7 @@ static ssize_t max_slots_show(struct kobject *kobj,
 	/* Cluster 0 is never used. */
 	return sysfs_emit(buf, "%lu\n", vswap_max_slots() - VSWAP_CLUSTER_SLOTS);
 }
+
 static struct kobj_attribute max_slots_attr = __ATTR_RO(max_slots);
 
 static ssize_t metadata_bytes_show(struct kobject *kobj,
@@ -897,6 +899,7 @@ static ssize_t metadata_bytes_show(struct kobject *kobj,
 {
 	return sysfs_emit(buf, "%lu\n", vswap_metadata_bytes());
 }
+
 static struct kobj_attribute metadata_bytes_attr = __ATTR_RO(metadata_bytes);
 
 #define VSWAP_BACKEND_ATTR(name, tag)					\

@@ -421,4 +421,5 @@ static struct kunit_suite vswap_test_suite = {
 	.name = "vswap",
 	.test_cases = vswap_test_cases,
 };
+
 kunit_test_suite(vswap_test_suite);

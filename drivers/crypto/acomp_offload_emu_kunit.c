@@ -407,4 +407,5 @@ static struct kunit_suite emu_test_suite = {
 	.exit = emu_test_exit,
 	.test_cases = emu_test_cases,
 };
+
 kunit_test_suite(emu_test_suite);

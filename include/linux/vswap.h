@@ -114,7 +114,7 @@ int vswap_unuse(struct swap_info_struct *si);
 #define VSWAP_PHYS_TYPE_SHIFT	3
 #define VSWAP_PHYS_OFF_SHIFT	(VSWAP_PHYS_TYPE_SHIFT + MAX_SWAPFILES_SHIFT)
 /* The PHYS word of the next device slot is this much more. */
-#define VSWAP_PHYS_STEP		(1UL << VSWAP_PHYS_OFF_SHIFT)
+#define VSWAP_PHYS_STEP		BIT(VSWAP_PHYS_OFF_SHIFT)
 
 static inline unsigned long vswap_phys_word(swp_entry_t slot)
 {

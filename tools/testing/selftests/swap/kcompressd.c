@@ -119,7 +119,8 @@ static uint64_t kc_delta(const struct kc_stat *a, const struct kc_stat *b,
 static void kc_print(const char *what, const struct kc_stat *a,
 		     const struct kc_stat *b)
 {
-	ksft_print_msg("%s: queued +%" PRIu64 ", stored +%" PRIu64 ", refused +%" PRIu64 ", inline +%" PRIu64 ", full +%" PRIu64 "\n",
+	ksft_print_msg("%s: queued +%" PRIu64 ", stored +%" PRIu64 ", refused +%" PRIu64
+		       ", inline +%" PRIu64 ", full +%" PRIu64 "\n",
 		       what, kc_delta(a, b, KC_QUEUED), kc_delta(a, b, KC_STORED),
 		       kc_delta(a, b, KC_REFUSED), kc_delta(a, b, KC_INLINE),
 		       kc_delta(a, b, KC_FULL));
@@ -498,7 +499,7 @@ static bool toggle(void *arg, unsigned int tick)
 		break;
 	}
 	if (err) {
-		ksft_print_msg("toggle: write: %s\n", strerror(-err));
+		ksft_print_msg("%s: write: %s\n", __func__, strerror(-err));
 		return false;
 	}
 	(*changes)++;
@@ -535,7 +536,8 @@ static bool hotplug(void *arg, unsigned int tick)
 		return true;
 	err = write_str(CPU1_ONLINE, (tick / 10) % 2 ? "1" : "0");
 	if (err) {
-		ksft_print_msg("hotplug: cpu1 online: %s\n", strerror(-err));
+		ksft_print_msg("%s: cpu1 online: %s\n", __func__,
+			       strerror(-err));
 		return false;
 	}
 	*cycles += (tick / 10) % 2;
@@ -618,7 +620,9 @@ static int test_memcg(const char *what)
 	cg_read_key(cg, "memory.stat", "zswpout", &zswpout);
 	cg_read_key(cg, "memory.stat", "zswpwb", &zswpwb);
 	cg_read_key(cg, "memory.events", "max", &max_events);
-	ksft_print_msg("%s: the children's memcg (max %d MiB, zswap.max %d MiB): zswpout %" PRIu64 ", zswpwb %" PRIu64 ", max events %" PRIu64 ", zswap.current peak %" PRIu64 " kB\n",
+	ksft_print_msg("%s: the children's memcg (max %d MiB, zswap.max %d MiB): zswpout %" PRIu64
+		       ", zswpwb %" PRIu64 ", max events %" PRIu64 ", zswap.current peak %" PRIu64
+		       " kB\n",
 		       what, MEMCG_MAX_MIB, MEMCG_ZSWAP_MAX_MIB, zswpout,
 		       zswpwb, max_events, w.zswap_peak / 1024);
 	if (!kc_took(what, &r))
@@ -645,7 +649,8 @@ static int test_memcg(const char *what)
 	 */
 	slack = MEMCG_ZSWAP_MAX_MIB * MiB / 4 + 2 * MiB;
 	if (w.zswap_peak > MEMCG_ZSWAP_MAX_MIB * MiB + slack) {
-		ksft_print_msg("%s: memory.zswap.current reached %" PRIu64 " kB, over memory.zswap.max by more than %" PRIu64 " kB\n",
+		ksft_print_msg("%s: memory.zswap.current reached %" PRIu64
+			       " kB, over memory.zswap.max by more than %" PRIu64 " kB\n",
 			       what, w.zswap_peak / 1024, slack / 1024);
 		ret = KSFT_FAIL;
 	}
@@ -766,7 +771,9 @@ static int test_swapoff(const char *what)
 	ret = kc_load(what, true, &r);
 	if (!s.on && !swapoff_on(s.dev))
 		ret = KSFT_FAIL;
-	ksft_print_msg("%s: %s swapped off %u times (%u more found no memory), as it held up to %" PRIu64 " kB and up to %" PRIu64 " pages were queued (%u ticks waiting for both)\n",
+	ksft_print_msg("%s: %s swapped off %u times (%u more found no memory), as it held up to %"
+		       PRIu64 " kB and up to %" PRIu64
+		       " pages were queued (%u ticks waiting for both)\n",
 		       what, s.dev, s.cycles, s.enomem, s.used_kb_max,
 		       s.pending_max, s.waits);
 	if (!kc_took(what, &r))
@@ -832,7 +839,9 @@ static int batched(const char *what, const char * const *knobs, bool faults)
 		emu1[i] = v - emu0[i];
 	}
 	if (faults) {
-		ksft_print_msg("%s: offload device: engine errors +%" PRIu64 ", redone in software after queue full +%" PRIu64 ", after engine error +%" PRIu64 "\n",
+		ksft_print_msg("%s: offload device: engine errors +%" PRIu64
+			       ", redone in software after queue full +%" PRIu64
+			       ", after engine error +%" PRIu64 "\n",
 			       what, emu1[0], emu1[1], emu1[2]);
 		if (!emu1[0] || !emu1[1] || !emu1[2]) {
 			ksft_print_msg("%s: want the injected failures hit and redone in software\n",

@@ -689,7 +689,8 @@ static int test_write_error(const struct tcase *tc)
 	}
 	if (swap_scan(buf, size, &s))
 		goto out;
-	ksft_print_msg("%s: with writes failing: %zu pages unmapped, %zu of them in the swap cache, %zu mapped; %ld writes failed, pswpout +%" PRIu64 "\n",
+	ksft_print_msg("%s: with writes failing: %zu pages unmapped, %zu of them in the swap cache, %zu mapped; %ld writes failed, pswpout +%"
+		       PRIu64 "\n",
 		       tc->name, s.swapped, s.cached, s.present, hits,
 		       after.v[VM_PSWPOUT] - before.v[VM_PSWPOUT]);
 	vswap_note(tc->name);
@@ -1000,7 +1001,8 @@ static int test_swapoff_eio(const struct tcase *tc)
 	vmstat_read(&v1);
 	if (!err)
 		dev_off = true;
-	ksft_print_msg("%s: swapoff(%s) with %ld reads set to fail: %s; %ld failed, pswpin +%" PRIu64 "\n",
+	ksft_print_msg("%s: swapoff(%s) with %ld reads set to fail: %s; %ld failed, pswpin +%"
+		       PRIu64 "\n",
 		       tc->name, opt_device, times,
 		       err ? strerror(err) : "success", hits,
 		       v1.v[VM_PSWPIN] - v0.v[VM_PSWPIN]);
@@ -1168,7 +1170,8 @@ static int test_alloc_failure(const struct tcase *tc)
 			       tc->name, strerror(err));
 	if (swap_scan(buf, size, &s))
 		goto out;
-	ksft_print_msg("%s: %ld slab and %ld page allocations failed; %zu pages unmapped (%zu of them in the swap cache), %zu stayed mapped (%zu with nothing failing); pswpout +%" PRIu64 ", vswap_reject +%" PRIu64 ", vswap_alloc_fail +%" PRIu64 "\n",
+	ksft_print_msg("%s: %ld slab and %ld page allocations failed; %zu pages unmapped (%zu of them in the swap cache), %zu stayed mapped (%zu with nothing failing); pswpout +%"
+		       PRIu64 ", vswap_reject +%" PRIu64 ", vswap_alloc_fail +%" PRIu64 "\n",
 		       tc->name, slab_hits, page_hits, s.swapped, s.cached,
 		       s.present, control, v1.v[VM_PSWPOUT] - v0.v[VM_PSWPOUT],
 		       reject1 - reject0, afail1 - afail0);
@@ -1249,7 +1252,9 @@ static int test_zswap_reject(const struct tcase *tc)
 	read_u64(ZSWAP_DEBUG "/" REJECT_COUNTER, &rej1);
 	ok &= swapped_out(tc->name, &v0, &v1) && dropped > 0;
 	out = v1.v[VM_PSWPOUT] - v0.v[VM_PSWPOUT];
-	ksft_print_msg("%s: %s: " REJECT_COUNTER " +%" PRIu64 "; %ld pages swapped out and uncached, pswpout +%" PRIu64 ", zswpout +%" PRIu64 "\n",
+	ksft_print_msg("%s: %s: " REJECT_COUNTER " +%" PRIu64
+		       "; %ld pages swapped out and uncached, pswpout +%" PRIu64
+		       ", zswpout +%" PRIu64 "\n",
 		       tc->name, REJECT_COMPRESSOR, rej1 - rej0, dropped,
 		       out, v1.v[VM_ZSWPOUT] - v0.v[VM_ZSWPOUT]);
 	/* every page that left went through zswap_store() to the device */

@@ -208,7 +208,8 @@ static int test_memory_reclaim(const struct tcase *tc)
 	pid = run_child(cg, reclaim_child, &r);
 	close(r.ready[1]);
 	close(r.go[0]);
-	r.ready[1] = r.go[0] = -1;
+	r.ready[1] = -1;
+	r.go[0] = -1;
 	if (pid > 0 && read(r.ready[0], &c, 1) == 1) {
 		cg_read(cg, "memory.current", &mem0);
 		cg_read(cg, "memory.swap.current", &swap0);
@@ -316,7 +317,7 @@ static int test_fork_cow(const struct tcase *tc)
 	vmstat_read(&before);
 	ok = pageout_enough("parent", job.buf, job.size);
 	ret = child_result("child", wait_child(run_child(NULL, cow_child, &job),
-						NULL, NULL, NULL));
+					       NULL, NULL, NULL));
 	ok &= verify("parent: after child", job.buf, job.size, opt.pattern,
 		     opt.seed);
 	/*

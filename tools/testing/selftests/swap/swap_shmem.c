@@ -79,6 +79,7 @@ struct uffdio_move {
 	__u64 mode;
 	__s64 move;
 };
+
 #define UFFDIO_MOVE		_IOWR(UFFDIO, _UFFDIO_MOVE, struct uffdio_move)
 #endif
 
@@ -133,7 +134,9 @@ static bool left_memory(const char *what, const struct vmstat *before,
 
 	if (got >= want)
 		return ok;
-	ksft_print_msg("%s: %" PRIu64 " pages written to a backend (pswpout + zswpout + swpout_zero), want at least the %" PRIu64 " swapped out; vswap_reject +%" PRIu64 "\n",
+	ksft_print_msg("%s: %" PRIu64
+		       " pages written to a backend (pswpout + zswpout + swpout_zero), want at least the %"
+		       PRIu64 " swapped out; vswap_reject +%" PRIu64 "\n",
 		       what, got, want, vmstat_key("vswap_reject") - reject0);
 	return false;
 }

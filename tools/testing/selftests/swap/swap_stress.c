@@ -176,7 +176,8 @@ static int test_many_procs(void)
 	pid_t *pids;
 
 	overflow = memcg_overflow_pages(total, opt_limit);
-	ksft_print_msg("many_procs: %u x %zu MiB in a memcg with memory.max %zu MiB, overflow %" PRIu64 " pages\n",
+	ksft_print_msg("many_procs: %u x %zu MiB in a memcg with memory.max %zu MiB, overflow %"
+		       PRIu64 " pages\n",
 		       opt_procs, size / MiB, opt_limit / MiB, overflow);
 	if (!overflow) {
 		ksft_print_msg("many_procs: the working set must exceed memory.max\n");
@@ -219,13 +220,15 @@ static int test_many_procs(void)
 	close_fd(&barrier.ready[1]);
 	close_fd(&barrier.go[0]);
 	/* EOF once every child has written its byte or died */
-	while ((r = read(barrier.ready[0], &c, 1)) == 1 || (r < 0 &&
-							      errno == EINTR))
+	while ((r = read(barrier.ready[0], &c, 1)) == 1 ||
+	       (r < 0 && errno == EINTR))
 		filled += r == 1;
 	cg_read(cg, "memory.current", &mem);
 	cg_read(cg, "memory.swap.current", &swap);
 	cg_read(cg, "memory.zswap.current", &zswap);
-	ksft_print_msg("many_procs: %u of %u processes filled; memory.current %" PRIu64 " KiB, memory.swap.current %" PRIu64 " KiB, memory.zswap.current %" PRIu64 " KiB\n",
+	ksft_print_msg("many_procs: %u of %u processes filled; memory.current %" PRIu64
+		       " KiB, memory.swap.current %" PRIu64 " KiB, memory.zswap.current %" PRIu64
+		       " KiB\n",
 		       filled, opt_procs, mem / 1024, swap / 1024,
 		       zswap / 1024);
 	if (filled != opt_procs) {
@@ -323,7 +326,8 @@ struct two_devices_job {
 static void print_used(const struct two_devices_job *j, const char *when,
 		       uint64_t used_a, uint64_t used_b)
 {
-	ksft_print_msg("two_devices: %s: %s Used %" PRIu64 " of %" PRIu64 " KiB, %s Used %" PRIu64 " of %" PRIu64 " KiB\n",
+	ksft_print_msg("two_devices: %s: %s Used %" PRIu64 " of %" PRIu64 " KiB, %s Used %" PRIu64
+		       " of %" PRIu64 " KiB\n",
 		       when, j->a, used_a, j->a_kb, j->b, used_b, j->b_kb);
 }
 
@@ -397,7 +401,8 @@ static int two_devices_child(void *arg)
 		ok = false;
 	}
 	if (!used_b || (out_kb > j->a_kb && used_b < out_kb - j->a_kb)) {
-		ksft_print_msg("two_devices: want the overflow of %s (%" PRIu64 " KiB) on %s, it has %" PRIu64 " KiB\n",
+		ksft_print_msg("two_devices: want the overflow of %s (%" PRIu64
+			       " KiB) on %s, it has %" PRIu64 " KiB\n",
 			       j->a, out_kb > j->a_kb ? out_kb - j->a_kb : 0,
 			       j->b, used_b);
 		ok = false;
@@ -408,7 +413,8 @@ static int two_devices_child(void *arg)
 	 */
 	slack_kb = 1024 + j->a_kb / 64;
 	if (used_a + slack_kb < j->a_kb) {
-		ksft_print_msg("two_devices: %s went into use with %" PRIu64 " KiB still free on %s (allowed %" PRIu64 ")\n",
+		ksft_print_msg("two_devices: %s went into use with %" PRIu64
+			       " KiB still free on %s (allowed %" PRIu64 ")\n",
 			       j->b, j->a_kb - used_a, j->a, slack_kb);
 		ok = false;
 	}
@@ -558,7 +564,8 @@ static int readahead_child(void *arg)
 	 * 7 of 8 ahead; want a quarter of the pages read back.
 	 */
 	want = dropped > 0 ? (uint64_t)dropped / 4 : npages / 4;
-	ksft_print_msg("readahead: %zu pages: swap_ra +%" PRIu64 " swap_ra_hit +%" PRIu64 ", want each at least %" PRIu64 "\n",
+	ksft_print_msg("readahead: %zu pages: swap_ra +%" PRIu64 " swap_ra_hit +%" PRIu64
+		       ", want each at least %" PRIu64 "\n",
 		       npages, ra, hit, want);
 	if (!ra || ra < want) {
 		ksft_print_msg("readahead: too few pages were read ahead\n");
@@ -633,7 +640,8 @@ static bool dying_above(const struct dying *now, const struct dying *base)
 
 static void dying_print(const char *when, const struct dying *dy)
 {
-	ksft_print_msg("cgroup_removal: %s: nr_dying_descendants %" PRId64 ", nr_dying_subsys_memory %" PRId64 "\n",
+	ksft_print_msg("cgroup_removal: %s: nr_dying_descendants %" PRId64
+		       ", nr_dying_subsys_memory %" PRId64 "\n",
 		       when, dy->all, dy->memory);
 }
 

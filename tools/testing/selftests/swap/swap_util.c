@@ -269,7 +269,8 @@ void report_mismatch(const char *what, const struct mismatch *m)
 {
 	if (!m->bad_pages)
 		return;
-	ksft_print_msg("%s: %zu bad pages; first at %#lx (page offset %#lx): expected 0x%016" PRIx64 " got 0x%016" PRIx64 ", page %s\n",
+	ksft_print_msg("%s: %zu bad pages; first at %#lx (page offset %#lx): expected 0x%016" PRIx64
+		       " got 0x%016" PRIx64 ", page %s\n",
 		       what, m->bad_pages, (unsigned long)m->addr,
 		       (unsigned long)(m->addr & (page_size() - 1)),
 		       m->expect, m->actual,
@@ -794,7 +795,6 @@ int cg_destroy(const char *cg)
 	ksft_print_msg("rmdir %s: %s\n", cg, strerror(errno));
 	return -errno;
 }
-
 
 bool cg_swap_uncharged(const char *what, const char *cg)
 {

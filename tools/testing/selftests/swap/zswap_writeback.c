@@ -427,7 +427,8 @@ static int test_offline_memcg(const struct tcase *tc)
 	/* the child's ends: a child that dies early gives EOF, not a hang */
 	close(j.ready[1]);
 	close(j.go[0]);
-	j.ready[1] = j.go[0] = -1;
+	j.ready[1] = -1;
+	j.go[0] = -1;
 	if (read(j.ready[0], &c, 1) != 1)
 		goto wait;
 	/* a goes offline with its pages in zswap */
@@ -707,7 +708,9 @@ static const char *case_name(unsigned int i)
 
 static int case_fn(unsigned int i)
 {
-	return cases[i].run ? cases[i].run(&cases[i]) : run_case(&cases[i]);
+	const struct tcase *tc = &cases[i];
+
+	return tc->run ? tc->run(tc) : run_case(tc);
 }
 
 static void usage(FILE *f)

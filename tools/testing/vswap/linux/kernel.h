@@ -39,6 +39,7 @@ typedef unsigned int gfp_t;
 #define __read_mostly
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ALIGN(x, a)		(((x) + (a) - 1) / (a) * (a))
+#define BIT(nr)			(1UL << (nr))
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define clamp(v, lo, hi)	max(min(v, hi), lo)
 #define min_t(type, a, b)	min((type)(a), (type)(b))

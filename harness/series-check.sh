@@ -1,0 +1,107 @@
+#!/bin/bash
+# 'make series-check': the series is bisectable and adds no sparse warning.
+#
+# Every prefix of the series (branch 'series', which 'make series' writes) is
+# checked out in its own work tree and built twice, incrementally, with ccache:
+#   on    the test kernel's configuration: virtual swap, the offload device,
+#         kcompressd and the KUnit suites (configs/base, test, vswap, compress)
+#   off   the same without them (configs/base, test, novswap)
+# Options a prefix does not define yet are left out of its fragments. Then
+# sparse (make C=2) runs on the series' C files at the last prefix and on the
+# same files in the base, and any warning the base does not have fails.
+#
+# SERIES_FROM=K starts at patch K (the earlier prefixes were checked before).
+# Prints TAP; the last line is 'N passed, N failed'.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+sb=$BUILD/series-b		# same depth as build/linux, so ccache shares
+wt=$sb/linux			# objects with the test kernels
+logs=$sb/logs
+mkdir -p "$logs" "$sb/frags"
+
+python3 "$TOP/harness/series.py" export >/dev/null || die "make series failed"
+mapfile -t commits < <(tree_git rev-list --reverse base..series)
+[ ${#commits[@]} -gt 0 ] || die "branch 'series' is empty"
+if [ ! -d "$wt" ]; then
+	tree_git worktree prune
+	tree_git worktree add -q --detach "$wt" "${commits[0]}" ||
+		die "cannot make the work tree $wt"
+fi
+
+from=${SERIES_FROM:-1}
+total=$(( (${#commits[@]} - from + 1) * 2 + 1 ))
+echo "TAP version 13"
+echo "1..$total"
+n=0 pass=0 fail=0
+result() {	# result OK NAME
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		pass=$((pass + 1)); echo "ok $n $2"
+	else
+		fail=$((fail + 1)); echo "not ok $n $2"
+	fi
+}
+
+# The fragments less the options the checked-out prefix does not define.
+fragments() {	# fragments NAME FRAGMENT...: prints the filtered file
+	local name=$1 defined out=$sb/frags/$1.config
+	shift
+	defined=$(git -C "$wt" grep -h -o -E '^[[:space:]]*(menu)?config [A-Za-z0-9_]+' \
+		-- '*Kconfig*' | awk '{ print "CONFIG_" $2 }' | sort -u)
+	cat "$@" | awk -v defined="$defined" '
+		BEGIN { n = split(defined, d, "\n"); for (i = 1; i <= n; i++) have[d[i]] = 1 }
+		/^CONFIG_/ { s = $0; sub(/=.*/, "", s); if (!(s in have)) next }
+		/^# CONFIG_[A-Za-z0-9_]+ is not set/ { if (!($2 in have)) next }
+		{ print }' > "$out"
+	echo "$out"
+}
+
+on=("$TOP/configs/base.config" "$TOP/configs/test.config"
+	"$TOP/configs/vswap.config" "$TOP/configs/compress.config")
+off=("$TOP/configs/base.config" "$TOP/configs/test.config"
+	"$TOP/configs/novswap.config")
+for ((k = from; k <= ${#commits[@]}; k++)); do
+	c=${commits[k - 1]}
+	subject=$(tree_git log -1 --format=%s "$c")
+	git -C "$wt" checkout -q --detach "$c" || die "checkout of patch $k failed"
+	for cfg in on off; do
+		if [ $cfg = on ]; then f=$(fragments on "${on[@]}"); else f=$(fragments off "${off[@]}"); fi
+		start=$(date +%s)
+		"$TOP/harness/build-kernel.sh" "$wt" "$sb/obj/$cfg" "$f" \
+			> "$logs/$k-$cfg.log" 2>&1
+		rc=$?
+		echo "# patch $k ($subject), options $cfg: $(( $(date +%s) - start )) s"
+		[ $rc = 0 ] || sed 's/^/# /' "$logs/$k-$cfg.log" | grep -v '^# >>>' | tail -n 30
+		result $rc "build_${k}_$cfg"
+	done
+done
+
+# sparse on the series' C files, against the same files in the base.
+sparse_warnings() {	# sparse_warnings SRCDIR OBJDIR OBJS...: 'file: message' lines
+	local src=$1 obj=$2
+	shift 2
+	make -s -C "$src" O="$obj" CC="ccache gcc" -j"$(nproc)" C=2 "$@" 2>&1 |
+		grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error):' |
+		sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /' | sort
+}
+git -C "$wt" checkout -q --detach "${commits[-1]}"
+objs=$(tree_git diff --name-only base series -- '*.c' |
+	grep -E '^(mm|crypto|drivers|kernel|lib)/' | sed 's/\.c$/.o/' |
+	while read -r o; do [ -f "$sb/obj/on/$o" ] && echo "$o"; done)
+bobjs=$(for o in $objs; do [ -f "$BASE_SRC/${o%.o}.c" ] && echo "$o"; done)
+"$TOP/harness/build-kernel.sh" "$BASE_SRC" "$sb/obj/base" \
+	"$TOP/configs/base.config" "$TOP/configs/test.config" > "$logs/base.log" 2>&1 ||
+	{ sed 's/^/# /' "$logs/base.log" | tail -n 20; }
+# shellcheck disable=SC2086
+sparse_warnings "$wt" "$sb/obj/on" $objs > "$logs/sparse-series.txt"
+# shellcheck disable=SC2086
+sparse_warnings "$BASE_SRC" "$sb/obj/base" $bobjs > "$logs/sparse-base.txt"
+new=$(comm -23 "$logs/sparse-series.txt" "$logs/sparse-base.txt")
+echo "# sparse on $(echo $objs | wc -w) objects: $(wc -l < "$logs/sparse-series.txt") warnings, $(wc -l < "$logs/sparse-base.txt") in the base"
+[ -z "$new" ] || echo "$new" | sed 's/^/# new: /'
+[ -z "$new" ]
+result $? sparse_no_new_warnings
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
