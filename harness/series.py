@@ -41,6 +41,14 @@ class SeriesError(Exception):
     pass
 
 
+def scratch_index():
+    """A private index file for plumbing, so that two runs do not collide."""
+    fd, path = tempfile.mkstemp(prefix='series-index.', dir=BUILD)
+    os.close(fd)
+    os.unlink(path)
+    return path
+
+
 def git(*args, data=None, env=None, text=True):
     """git on build/linux's repository, deaf to the user's configuration."""
     e = dict(os.environ, GIT_CONFIG_GLOBAL='/dev/null', GIT_CONFIG_NOSYSTEM='1')
@@ -110,6 +118,7 @@ class Patch:
 
 def parse_description():
     exclude, author, patches = [], None, []
+    mail, prefix = [], 'PATCH'
     cuts = {}
     cur = None
     with open(DESC) as f:
@@ -127,6 +136,10 @@ def parse_description():
                     exclude.append(rest.strip())
                 elif word == 'author':
                     author = rest.strip()
+                elif word in ('to', 'cc'):
+                    mail.append('--%s=%s' % (word, rest.strip()))
+                elif word == 'prefix':
+                    prefix = rest.strip()
                 elif word == 'cut':
                     m = re.match(r'(\S+)\s+/(.*)/\s*$', rest)
                     if not m:
@@ -161,7 +174,7 @@ def parse_description():
             raise SeriesError('patch %r has no body' % p.subject)
         if len(p.subject) > 75:
             raise SeriesError('subject longer than 75 characters: %r' % p.subject)
-    return exclude, author, patches, cuts
+    return exclude, author, patches, cuts, (mail, prefix)
 
 
 def excluded(path, exclude):
@@ -191,6 +204,76 @@ def split_added(added, extra=()):
     return [added[a:b] for a, b in zip(cuts, cuts[1:] + [len(added)])]
 
 
+def _code(line, in_comment):
+    """The line with comments, strings and character literals taken out;
+    whether a block comment is still open at its end."""
+    out, i = [], 0
+    while i < len(line):
+        if in_comment:
+            j = line.find('*/', i)
+            if j < 0:
+                return ''.join(out), True
+            i, in_comment = j + 2, False
+        elif line.startswith('/*', i):
+            i, in_comment = i + 2, True
+        elif line.startswith('//', i):
+            break
+        elif line[i] in '"\'':
+            q, i = line[i], i + 1
+            while i < len(line) and line[i] != q:
+                i += 2 if line[i] == '\\' else 1
+            i += 1
+        else:
+            out.append(line[i])
+            i += 1
+    return ''.join(out), in_comment
+
+
+def nesting(lines):
+    """(net brace depth, net #if depth, lowest brace depth, lowest #if
+    depth) over lines, comments and strings left out."""
+    b = p = lowb = lowp = 0
+    in_comment = False
+    for line in lines:
+        code, in_comment = _code(line, in_comment)
+        t = code.strip()
+        if t.startswith('#'):
+            d = t[1:].strip()
+            if d.startswith('if'):
+                p += 1
+            elif d.startswith('endif'):
+                p -= 1
+            lowp = min(lowp, p)
+            continue
+        for c in code:
+            if c == '{':
+                b += 1
+            elif c == '}':
+                b -= 1
+                lowb = min(lowb, b)
+    return b, p, lowb, lowp
+
+
+def balanced(segments, removed):
+    """Merge segments into the one before them until every segment after
+    the first is balanced on its own (braces and #if blocks closed, never
+    below where it starts) and the first is as balanced as the lines it
+    replaces, so that any choice of segments leaves the nesting whole."""
+    segs = [list(x) for x in segments]
+    rb, rp = nesting(removed)[:2]
+    j = 1
+    while j < len(segs):
+        b, p, lowb, lowp = nesting(segs[j])
+        if b or p or lowb or lowp:
+            segs[j - 1].extend(segs.pop(j))
+            j = max(1, j - 1)
+        else:
+            j += 1
+    if len(segs) > 1 and nesting(segs[0])[:2] != (rb, rp):
+        segs = [sum(segs, [])]
+    return segs
+
+
 class Hunk:
     """A run of changed lines of one file, cut into segments: the first
     replaces the removed lines, the others are added after it."""
@@ -198,7 +281,7 @@ class Hunk:
     def __init__(self, path, start, removed, added, ctx, header, cuts):
         self.path, self.start, self.removed, self.ctx = path, start, removed, ctx
         self.header = header
-        self.segments = split_added(added, cuts) if added else [[]]
+        self.segments = balanced(split_added(added, cuts), removed) if added else [[]]
         self.owner = [None] * len(self.segments)
 
     def text(self, k):
@@ -218,7 +301,7 @@ def hunks_of(path, old, new, cuts=()):
         return []
     diff = git('diff', '-U0', '--no-color', '--no-ext-diff', old, new)
     hunks, cur = [], None
-    for line in diff.splitlines():
+    for line in diff.split('\n'):
         m = re.match(r'^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@ ?(.*)$', line)
         if m:
             a, b = int(m.group(1)), int(m.group(2) if m.group(2) is not None else 1)
@@ -233,10 +316,26 @@ def hunks_of(path, old, new, cuts=()):
             cur[3].append(line[1:])
         elif line.startswith('\\'):
             raise SeriesError('%s: no newline at the end of the file' % path)
+    # Where the diff pairs a line the change adds with an old one (the
+    # closing brace of a new function taken for the old function's), the
+    # run's segments do not balance; taking a few following unchanged
+    # lines into the hunk (removed and added again) may let them.
+    base = [l.rstrip('\n') for l in lines_of(blob_text(old))]
     out = []
-    for start, count, removed, added, ctx, header in hunks:
+    for i, (start, count, removed, added, ctx, header) in enumerate(hunks):
         assert count == len(removed)
-        out.append(Hunk(path, start, removed, added, ctx, header, cuts))
+        limit = hunks[i + 1][0] if i + 1 < len(hunks) else len(base)
+        best = Hunk(path, start, removed, added, ctx, header, cuts)
+        end = start + len(removed)
+        for ext in range(1, 4):
+            if not added or end + ext > limit or \
+                    len(best.segments) == len(split_added(added, cuts)):
+                break
+            tail = base[end:end + ext]
+            h = Hunk(path, start, removed + tail, added + tail, ctx, header, cuts)
+            if len(h.segments) > len(best.segments):
+                best = h
+        out.append(best)
     return out
 
 
@@ -257,6 +356,12 @@ def content_at(base_lines, hunks, k):
     return ''.join(out)
 
 
+def lines_of(text):
+    """Lines with their newlines, split on newlines only (as diff counts)."""
+    parts = text.split('\n')
+    return [l + '\n' for l in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
+
+
 def blob_text(ref):
     return git('cat-file', 'blob', ref)
 
@@ -267,7 +372,7 @@ def hash_blob(data):
 
 def final_tree():
     """What 'make tree' prepares, with overlay files as their content."""
-    index = os.path.join(BUILD, 'series.index')
+    index = scratch_index()
     env = {'GIT_INDEX_FILE': index}
     try:
         git('read-tree', 'base', env=env)
@@ -322,7 +427,23 @@ def cut(patches, exclude, cuts):
         for h in hs:
             for k in range(len(h.segments)):
                 h.owner[k] = claim(f, h.text(k), h.where(k))
+            # the lines kept while the first segment is not applied are
+            # the removed ones: the segments after it must not come first
+            if h.removed and any(o < h.owner[0] for o in h.owner[1:]):
+                errors.append('%s: a later segment comes in a patch before the '
+                              'first, which replaces removed lines' % h.where(0))
         hunks[f] = hs
+    for f, rs in cuts.items():
+        if f not in hunks or not any(len(h.segments) > 1 for h in hunks[f]):
+            errors.append('cut %s: cuts nothing' % f)
+    allpaths = lib_list('overlay_files') + [p[len('patches/'):-len('.patch')]
+                                            for p in lib_list('patch_files')]
+    for e in exclude:
+        if not any(excluded(f, [e]) for f in allpaths):
+            errors.append('exclude %s: excludes nothing' % e)
+    for i, p in enumerate(patches):
+        for m in re.finditer(r'@[A-Z_]+@', '\n'.join(p.body)):
+            errors.append('patch %d: placeholder %s left in its body' % (i + 1, m.group(0)))
     for s in sels:
         if not s.used:
             errors.append('%s claims nothing' % s)
@@ -348,14 +469,19 @@ def signoff_env(author, when):
             'GIT_COMMITTER_DATE': when}
 
 
-def build_commits(patches, files, hunks, author):
-    when = subprocess.run(['git', '-C', TOP, 'log', '-1', '--format=%aD'],
+def series_date():
+    """The date the patches carry: the repository's last commit's, so
+    that the same repository gives the same series."""
+    return subprocess.run(['git', '-C', TOP, 'log', '-1', '--format=%aD'],
                           capture_output=True, text=True).stdout.strip() or \
         'Thu, 1 Jan 2026 00:00:00 +0000'
-    env = signoff_env(author, when)
-    index = os.path.join(BUILD, 'series.index')
+
+
+def build_commits(patches, files, hunks, author):
+    env = signoff_env(author, series_date())
+    index = scratch_index()
     ienv = {'GIT_INDEX_FILE': index}
-    base_lines = {f: blob_text('base:' + f).splitlines(keepends=True) for f in hunks}
+    base_lines = {f: lines_of(blob_text('base:' + f)) for f in hunks}
     parent = git('rev-parse', 'base^{commit}').strip()
     commits = []
     try:
@@ -395,7 +521,7 @@ DROPPING = re.compile(r'^(.*\.swp|.*~|.*\.orig|.*\.rej|\..*\.sw.|tags|TAGS|cscop
 def prepared_tree(exclude):
     """build/linux's branch 'prepared' (what 'make tree' made), overlay
     links resolved to their files' content, excluded paths left out."""
-    index = os.path.join(BUILD, 'series.index')
+    index = scratch_index()
     env = {'GIT_INDEX_FILE': index}
     try:
         git('read-tree', 'refs/heads/prepared', env=env)
@@ -454,11 +580,14 @@ def cover_text(patches):
     body = body.replace('@BENCH@', bench_tables())
     body = body.replace('@PATCHES@', '\n'.join('  %2d. %s' % (i + 1, p.subject)
                                                for i, p in enumerate(patches)))
+    left = re.findall(r'@[A-Z_]+@', subject + body)
+    if left:
+        raise SeriesError('series/cover.txt: placeholder %s left' % ', '.join(left))
     return subject, body
 
 
 def export(check_copy=False):
-    exclude, author, patches, cuts = parse_description()
+    exclude, author, patches, cuts, (mail, prefix) = parse_description()
     if not os.path.exists(SRC):
         raise SeriesError('build/linux missing: run make tree')
     files, hunks, tree = cut(patches, exclude, cuts)
@@ -466,13 +595,14 @@ def export(check_copy=False):
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     os.makedirs(OUT)
+    # the author's identity also names the Message-Ids
     git('format-patch', '-q', '--cover-letter', '--thread=shallow', '-o', OUT,
-        '--subject-prefix=PATCH', '--no-signature', 'base..' + commits[-1])
+        '--subject-prefix=' + prefix, '--no-signature', *mail, 'base..' + commits[-1],
+        env=signoff_env(author, series_date()))
     subject, body = cover_text(patches)
     cover = os.path.join(OUT, sorted(os.listdir(OUT))[0])
     txt = open(cover).read()
     txt = txt.replace('*** SUBJECT HERE ***', subject).replace('*** BLURB HERE ***', body)
-    txt = re.sub(r'(?m)^From: vtree <vtree@localhost>$', 'From: ' + author, txt, count=1)
     open(cover, 'w').write(txt)
     copy = '\n'.join(l for l in txt.split('\n')
                      if not re.match(r'^(From [0-9a-f]{40} |Date: |Message-Id: )', l))
@@ -532,6 +662,24 @@ def kernel_doc(path):
     return r.returncode, (r.stdout + r.stderr).strip()
 
 
+def apply_round_trip(pfiles):
+    """The mailed patches applied in order to the base, as git am would:
+    the tree they give, and what failed, if anything."""
+    index = scratch_index()
+    env = {'GIT_INDEX_FILE': index}
+    try:
+        git('read-tree', 'base', env=env)
+        for p in pfiles:
+            try:
+                git('apply', '--cached', os.path.join(OUT, p), env=env)
+            except SeriesError as e:
+                return None, '%s does not apply: %s' % (p, e)
+        return git('write-tree', env=env).strip(), None
+    finally:
+        if os.path.exists(index):
+            os.unlink(index)
+
+
 def cmd_check():
     print('TAP version 13')
     try:
@@ -544,7 +692,7 @@ def cmd_check():
         return 1
     pfiles = sorted(os.listdir(OUT))[1:]
     docs = new_doc_files(res['files'])
-    print('1..%d' % (3 + len(pfiles) + len(docs)))
+    print('1..%d' % (4 + len(pfiles) + len(docs)))
     n = 1
     print('ok %d series_export # %d patches, every file and hunk in one'
           % (n, len(res['patches'])))
@@ -555,6 +703,12 @@ def cmd_check():
         # the tip, less excluded paths, against what make tree prepared
         print('# ' + git('diff', '--stat', want, have).replace('\n', '\n# '))
     print('%sok %d series_final_equals_tree' % ('' if have == want else 'not ', n))
+    n += 1
+    applied, why = apply_round_trip(pfiles)
+    if why:
+        print('# ' + why)
+    print('%sok %d series_applies_to_base # git apply of build/series/ gives branch series'
+          % ('' if applied == have else 'not ', n))
     n += 1
     if res['stale']:
         print('# series/cover-letter.txt is not what make series writes now: '
@@ -583,8 +737,11 @@ def cmd_export():
     pfiles = sorted(os.listdir(OUT))
     print('%d patches and a cover letter in build/series/; copy of the cover '
           'letter in series/cover-letter.txt' % (len(pfiles) - 1))
-    for p in pfiles:
-        print('  ' + p)
+    print('  ' + pfiles[0])
+    for k, p in enumerate(pfiles[1:]):
+        files = sum(1 for o in res['files'].values() if o == k)
+        segs = sum(h.owner.count(k) for hs in res['hunks'].values() for h in hs)
+        print('  %s: %d new files, %d hunk segments' % (p, files, segs))
     return 0
 
 
