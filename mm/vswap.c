@@ -110,7 +110,10 @@ enum vswap_cluster_state {
 };
 
 struct vswap_cluster {
-	/* guards desc[] and nr_used; state changes under it and vswap_lock */
+	/*
+	 * Guards writes to desc[] (readers may go lock-free under RCU: see
+	 * Locking above) and nr_used; state changes under it and vswap_lock.
+	 */
 	spinlock_t lock;
 	unsigned short nr_used;
 	unsigned char state;		/* enum vswap_cluster_state */
