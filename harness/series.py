@@ -283,6 +283,7 @@ class Hunk:
         self.header = header
         self.segments = balanced(split_added(added, cuts), removed) if added else [[]]
         self.owner = [None] * len(self.segments)
+        self.tail = 0	# unchanged lines taken in at the end (hunks_of())
 
     def text(self, k):
         seg = self.segments[k]
@@ -333,7 +334,9 @@ def hunks_of(path, old, new, cuts=()):
                 break
             tail = base[end:end + ext]
             h = Hunk(path, start, removed + tail, added + tail, ctx, header, cuts)
-            if len(h.segments) > len(best.segments):
+            h.tail = ext
+            # the unchanged lines must end a segment that changes something
+            if len(h.segments) > len(best.segments) and len(h.segments[-1]) > ext:
                 best = h
         out.append(best)
     return out
@@ -432,6 +435,11 @@ def cut(patches, exclude, cuts):
             if h.removed and any(o < h.owner[0] for o in h.owner[1:]):
                 errors.append('%s: a later segment comes in a patch before the '
                               'first, which replaces removed lines' % h.where(0))
+            # the unchanged lines a widened hunk took in end its last
+            # segment: it must come with the first, or they would go
+            if h.tail and h.owner[-1] != h.owner[0]:
+                errors.append('%s: its last segment holds unchanged lines and must '
+                              'be in the patch of its first' % h.where(len(h.segments) - 1))
         hunks[f] = hs
     for f, rs in cuts.items():
         if f not in hunks or not any(len(h.segments) > 1 for h in hunks[f]):
