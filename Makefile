@@ -6,7 +6,7 @@ B := build
 ROUNDS ?= 3
 
 .PHONY: help deps tree tree-base refresh refresh-check kernel run check \
-	check-base check-kasan bench profile series series-check clean
+	check-base check-kasan bench profile series series-check series-am clean
 
 help:
 	@sed -n 's/^## \([a-z-]*  \)/\1/p' README.md
@@ -52,6 +52,9 @@ series: tree
 
 series-check: tree-base
 	@$(H)/series-check.sh
+
+series-am: tree
+	@$(H)/series-am.sh
 
 clean:
 	@$(H)/refresh.sh --check >/dev/null || { \

@@ -4,13 +4,17 @@
 #
 # Usage: harness/initramfs.sh OBJDIR OUT.cpio.gz
 #   OBJDIR  a configured kernel build, for its UAPI headers
+# The selftests come from the prepared tree, or from VTEST_GUEST_SRC if set
+# (the series applied elsewhere: 'make series-am'). Its scratch files go in
+# OUT's directory.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
 [ $# -eq 2 ] || die "usage: $0 OBJDIR OUT.cpio.gz"
 obj=$(realpath "$1") out=$(realpath -m "$2")
-st=$SRC/tools/testing/selftests
-work=$BUILD/guest
+st=${VTEST_GUEST_SRC:-$SRC}/tools/testing/selftests
+[ -z "${VTEST_GUEST_SRC:-}" ] || note "guest programs from $VTEST_GUEST_SRC"
+work=$(dirname "$out")
 root=$work/root
 hdr=$work/usr
 
@@ -32,14 +36,14 @@ cc() {
 		> "$work/cc-$out.log" 2>&1 ||
 		{ cat "$work/cc-$out.log"; die "guest program $out does not build"; }
 }
-# Our own programs, from their overlay directory.
+# Our own programs, from the selftests directory of that tree.
 for c in "$st"/swap/*.c; do
 	[ -e "$c" ] || continue
 	name=$(basename "$c" .c)
 	[ "$name" = swap_util ] && continue
 	cc "$name" -O2 -Wextra -Werror -I"$st" "$c" "$st/swap/swap_util.c"
 done
-# Upstream selftests that exercise swap, built from the prepared tree with
+# Upstream selftests that exercise swap, built from that tree with
 # their own Makefiles' flags: no optimisation, which some of them need (at -O2
 # gcc deletes test_zswap's malloc-touch-free allocations outright).
 cc test_zswap -I"$st/cgroup" "$TOP/harness/guest/zswap_selftest.c" "$st/cgroup/cgroup_util.c"
