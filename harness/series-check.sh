@@ -13,7 +13,8 @@
 # fails its prefix.
 # Options a prefix does not define yet are left out of its fragments. Then
 # sparse (make C=2) runs on the series' C files at the last prefix and on the
-# same files in the base, and any warning the base does not have fails.
+# same files in the base, and any warning the base does not have fails,
+# but for those series/sparse-allow names with their reasons.
 #
 # SERIES_FROM=K starts at patch K (the earlier prefixes were checked before);
 # SERIES_CONFIGS='on off' builds only those of the three configurations.
@@ -130,10 +131,17 @@ bobjs=$(for o in $objs; do [ -f "$sb/obj/base/$o" ] && echo "$o"; done)
 sparse_warnings "$wt" "$sb/obj/on" "$logs/sparse-series.txt" $objs
 # shellcheck disable=SC2086
 sparse_warnings "$BASE_SRC" "$sb/obj/base" "$logs/sparse-base.txt" $bobjs
-new=$(comm -23 "$logs/sparse-series.txt" "$logs/sparse-base.txt")
-echo "# sparse on $(echo $objs | wc -w) objects: $(wc -l < "$logs/sparse-series.txt") warnings, $(wc -l < "$logs/sparse-base.txt") in the base"
+# The warnings series/sparse-allow names, each with its reason, are kept.
+allow=$TOP/series/sparse-allow
+grep -v '^#' "$allow" | sed 's/ -- .*//' | sort > "$logs/sparse-allowed.txt" ||
+	die "cannot read $allow"
+new=$(comm -23 "$logs/sparse-series.txt" "$logs/sparse-base.txt" |
+	comm -23 - "$logs/sparse-allowed.txt")
+gone=$(comm -13 "$logs/sparse-series.txt" "$logs/sparse-allowed.txt")
+echo "# sparse on $(echo $objs | wc -w) objects: $(wc -l < "$logs/sparse-series.txt") warnings, $(wc -l < "$logs/sparse-base.txt") in the base, $(wc -l < "$logs/sparse-allowed.txt") allowed by series/sparse-allow"
 [ -z "$new" ] || echo "$new" | sed 's/^/# new: /'
-[ -z "$new" ]
+[ -z "$gone" ] || echo "$gone" | sed 's/^/# allowed but no longer seen: /'
+[ -z "$new" ] && [ -z "$gone" ]
 result $? sparse_no_new_warnings
 
 echo "$pass passed, $fail failed"

@@ -547,8 +547,9 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 /*
  * The live cluster holding @vslot, locked, or NULL if the slot is free.
  * Caller holds rcu_read_lock() when it needs the cluster after unlocking.
+ * Called through vswap_lock_cluster(), which tells sparse about the lock.
  */
-static struct vswap_cluster *vswap_lock_cluster(unsigned long vslot)
+static struct vswap_cluster *__vswap_lock_cluster(unsigned long vslot)
 {
 	struct vswap_cluster *c;
 
@@ -564,6 +565,14 @@ static struct vswap_cluster *vswap_lock_cluster(unsigned long vslot)
 	rcu_read_unlock();
 	return c;
 }
+
+#define vswap_lock_cluster(vslot)					\
+({									\
+	struct vswap_cluster *__c;					\
+									\
+	__cond_lock(&__c->lock, __c = __vswap_lock_cluster(vslot));	\
+	__c;								\
+})
 
 #define VSWAP_RELEASE_BATCH	16
 
@@ -807,21 +816,16 @@ bool vswap_cache_only(unsigned long vslot, unsigned int nr)
 }
 
 /*
- * The descriptor of @vslot with its cluster locked, for the holder of the
- * slot's VSWAP_CACHE (warns if the slot is not claimed); NULL, with a
- * warning, if the slot's cluster is gone.
+ * The descriptor of @vslot in its locked cluster @c, for the holder of the
+ * slot's VSWAP_CACHE: warns if the slot is not claimed.
  */
-static struct vswap_desc *vswap_lock_claimed(unsigned long vslot,
-					     struct vswap_cluster **cp)
+static struct vswap_desc *vswap_claimed_desc(struct vswap_cluster *c,
+					     unsigned long vslot)
 {
-	struct vswap_cluster *c = vswap_lock_cluster(vslot);
-	struct vswap_desc *d;
+	struct vswap_desc *d = vswap_desc(c, vslot);
 
-	if (WARN_ON_ONCE(!c))
-		return NULL;
-	d = vswap_desc(c, vslot);
+	lockdep_assert_held(&c->lock);
 	WARN_ON_ONCE(!(d->count & VSWAP_CACHE));
-	*cp = c;
 	return d;
 }
 
@@ -836,12 +840,13 @@ static struct vswap_desc *vswap_lock_claimed(unsigned long vslot,
  */
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
 {
-	struct vswap_cluster *c;
-	struct vswap_desc *d = vswap_lock_claimed(vslot, &c);
+	struct vswap_cluster *c = vswap_lock_cluster(vslot);
+	struct vswap_desc *d;
 	unsigned long old;
 
-	if (!d)
+	if (WARN_ON_ONCE(!c))
 		return 0;
+	d = vswap_claimed_desc(c, vslot);
 	old = d->backend;
 	WRITE_ONCE(d->backend, word);
 	spin_unlock(&c->lock);
@@ -922,12 +927,13 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
  */
 unsigned short vswap_set_memcg_id(unsigned long vslot, unsigned short id)
 {
-	struct vswap_cluster *c;
-	struct vswap_desc *d = vswap_lock_claimed(vslot, &c);
+	struct vswap_cluster *c = vswap_lock_cluster(vslot);
+	struct vswap_desc *d;
 	unsigned short old;
 
-	if (!d)
+	if (WARN_ON_ONCE(!c))
 		return 0;
+	d = vswap_claimed_desc(c, vslot);
 	old = d->memcg_id;
 	WRITE_ONCE(d->memcg_id, id);
 	spin_unlock(&c->lock);

@@ -172,6 +172,8 @@ static inline void spin_unlock(spinlock_t *l)
 }
 #define lockdep_assert_held(l)						\
 	assert((l)->held && pthread_equal((l)->owner, pthread_self()))
+/* sparse's lock annotations: nothing at run time */
+#define __cond_lock(x, c)	(c)
 
 /* per-CPU data: per thread; a thread is never preempted by itself */
 typedef struct { } local_lock_t;
