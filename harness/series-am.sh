@@ -2,9 +2,9 @@
 # 'make series-am': the mailed series taken the way a maintainer takes it,
 # on a 6.12 stable release other than the pinned base.
 #
-# Debian's linux-source-6.12 at SERIES_AM_BASE (default 6.12.117-1~deb12u1,
-# a release other than the pinned one: 6.12.117 as Debian ships it, as the
-# pinned base is 6.12.118 as Debian ships it) is downloaded with apt-get, from the archive the apt lists
+# Debian's linux-source-6.12 at SERIES_AM_BASE (default 6.12.117-1~deb12u1:
+# 6.12.117 as Debian ships it, as the pinned base is 6.12.118 as Debian
+# ships it) is downloaded with apt-get, from the archive the apt lists
 # name, and unpacked into build/series-am/linux, where the patches
 # 'make series' writes (it rewrites build/series/ and
 # series/cover-letter.txt) are applied with git am. The result is built in
@@ -24,7 +24,7 @@ trap 'rc=$?; [ $rc -eq 0 ] || [ -n "${counted:-}" ] ||
 	{ echo "FAILED: make series-am stopped before the tests (exit $rc)"; echo "0 passed, 1 failed"; }' EXIT
 
 ver=${SERIES_AM_BASE:-6.12.117-1~deb12u1}
-only=${SERIES_AM_ONLY:-/(swap_integrity|swap_large|vswap_backends|swap_faults|swapoff_race|kcompressd\.on)}
+only=${SERIES_AM_ONLY:-'/(swap_integrity|swap_large|vswap_backends|swap_faults|swapoff_race|kcompressd\.on)'}
 am=$BUILD/series-am		# build/series-am/{linux,obj/*} keep build/{linux,obj/*}'s
 src=$am/linux			# layout, so that ccache (CCACHE_BASEDIR=build) shares objects
 logs=$BUILD/logs/series-am

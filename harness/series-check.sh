@@ -133,8 +133,8 @@ sparse_warnings "$wt" "$sb/obj/on" "$logs/sparse-series.txt" $objs
 sparse_warnings "$BASE_SRC" "$sb/obj/base" "$logs/sparse-base.txt" $bobjs
 # The warnings series/sparse-allow names, each with its reason, are kept.
 allow=$TOP/series/sparse-allow
-grep -v '^#' "$allow" | sed 's/ -- .*//' | sort > "$logs/sparse-allowed.txt" ||
-	die "cannot read $allow"
+sed -e '/^#/d' -e '/^[[:space:]]*$/d' -e 's/ -- .*//' "$allow" | sort \
+	> "$logs/sparse-allowed.txt" || die "cannot read $allow"
 new=$(comm -23 "$logs/sparse-series.txt" "$logs/sparse-base.txt" |
 	comm -23 - "$logs/sparse-allowed.txt")
 gone=$(comm -13 "$logs/sparse-series.txt" "$logs/sparse-allowed.txt")
