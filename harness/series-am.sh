@@ -92,16 +92,11 @@ boot() {	# boot KIND OBJDIR: run the chosen cases on that kernel
 		runs+=("$logs/$kind-no-case")	# no summary: counted as failed
 	fi
 }
-frags=("$TOP/configs/base.config" "$TOP/configs/test.config")
+# make check's two kernels, with its fragments (harness/test-kernel.sh)
 for kind in vswap novswap; do
-	case $kind in
-	vswap) f=("${frags[@]}" "$TOP/configs/vswap.config" "$TOP/configs/compress.config")
-		obj=$am/obj/test;;
-	novswap) f=("${frags[@]}" "$TOP/configs/novswap.config" "$TOP/configs/compress.config")
-		obj=$am/obj/test-novswap;;
-	esac
 	start=$(date +%s)
-	if "$TOP/harness/build-kernel.sh" "$src" "$obj" "${f[@]}" > "$logs/build-$kind.log" 2>&1; then
+	if obj=$("$TOP/harness/test-kernel.sh" "$([ $kind = vswap ] && echo patched || echo novswap)" \
+		"$src" 2> "$logs/build-$kind.log"); then
 		echo "built the $kind kernel in $(( $(date +%s) - start )) s"
 		boot "$kind" "$obj"
 	else
