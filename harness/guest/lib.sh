@@ -155,11 +155,16 @@ settings_restore() {
 }
 
 # (The processes' swap is counted only when there is something to explain.)
+# A virtual slot is held by a swap entry in a page table or by the swap
+# cache: a folio read back in stays there, mapped, until it is dirtied or
+# reclaimed, and swapoff of a device leaves the folios of zswap's slots.
 swap_leftovers() {
-	local v p
+	local v p c
 	v=$(cat /sys/kernel/mm/vswap/slots_in_use 2>/dev/null) &&
-		[ "$v" -gt 0 ] && p=$(procs_swapped) && [ "$v" -gt "$p" ] &&
-		echo "vswap slots_in_use $v (processes hold $p)"
+		[ "$v" -gt 0 ] && p=$(procs_swapped) &&
+		c=$(awk '/^SwapCached:/ { print int($2 / 4) }' /proc/meminfo) &&
+		[ "$v" -gt $((p + c)) ] &&
+		echo "vswap slots_in_use $v (processes hold $p, the swap cache $c)"
 	return 0
 }
 

@@ -162,8 +162,12 @@ struct load {
 	const char *cg;
 	enum pattern pattern;
 	size_t child_size;
-	/* MiB left unlocked (LEAVE_MIB if 0) */
-	unsigned int leave_mib;
+	/*
+	 * memory.max of @cg in MiB, if set: what is left unlocked is that,
+	 * and the middle between kswapd's min and low watermarks, so that
+	 * the memcg at its limit wakes kswapd. Else LEAVE_MIB is left.
+	 */
+	unsigned int cg_max_mib;
 	/* called every few ms while the children run; false: stop, fail */
 	bool (*during)(void *arg, unsigned int tick);
 	void *arg;
@@ -172,9 +176,10 @@ struct load {
 /*
  * Memory locked so that global reclaim must push out the children's fill,
  * not the page cache (dropped first: a swap file's own pages, say). Memory
- * the kernel frees late (the last case's zswap pool, per-CPU lists) shows
- * up after the first lock: it is locked by up to HOG_PARTS - 1 more, until
- * no more than HOG_SLACK_MIB above what is to be left is free.
+ * the kernel frees late (the previous program's zswap pool, pages on the
+ * per-CPU lists, returned over seconds) shows up after the first lock: for
+ * a second after each lock, more than HOG_SLACK_MIB above what is to be
+ * left is locked too, in up to HOG_PARTS locks in all.
  */
 #define HOG_PARTS	4
 #define HOG_SLACK_MIB	8
@@ -199,6 +204,7 @@ static bool hog_start(unsigned int leave_mib, struct hog *h)
 {
 	uint64_t free_kb = 0;
 	size_t len;
+	int tries;
 	void *p;
 
 	sync();
@@ -230,11 +236,43 @@ static bool hog_start(unsigned int leave_mib, struct hog *h)
 		h->p[h->n] = p;
 		h->len[h->n++] = len;
 		h->total += len;
-		usleep(100000);
-		if (read_key("/proc/meminfo", "MemFree:", &free_kb))
-			break;
+		for (tries = 0; tries < 5; tries++) {
+			usleep(200000);
+			if (read_key("/proc/meminfo", "MemFree:", &free_kb))
+				return true;
+			if (free_kb * 1024 > (leave_mib + HOG_SLACK_MIB) * MiB)
+				break;
+		}
 	}
 	return true;
+}
+
+/*
+ * kswapd's min and low watermarks, summed over the zones (kswapd wakes
+ * below low), in MiB.
+ */
+static int watermarks_mib(unsigned int *min_mib, unsigned int *low_mib)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	unsigned long v, min = 0, low = 0;
+	char line[256], key[32];
+
+	if (!f) {
+		ksft_perror("/proc/zoneinfo");
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %31s %lu", key, &v) != 2)
+			continue;
+		if (!strcmp(key, "min"))
+			min += v;
+		else if (!strcmp(key, "low"))
+			low += v;
+	}
+	fclose(f);
+	*min_mib = min * page_size() / MiB;
+	*low_mib = low * page_size() / MiB;
+	return low ? 0 : -1;
 }
 
 static int run_load(const char *what, const struct load *l)
@@ -246,11 +284,21 @@ static int run_load(const char *what, const struct load *l)
 	bool done[NR_CHILDREN] = { false };
 	unsigned int tick = 0;
 	uint64_t free_kb = 0;
+	unsigned int leave_mib = LEAVE_MIB, min_mib, low_mib;
 	struct hog hog = { 0 };
 
 	if (setting_set(&wsf, WSF, WSF_VALUE))
 		return KSFT_FAIL;
-	if (!hog_start(l->leave_mib ? l->leave_mib : LEAVE_MIB, &hog)) {
+	if (l->cg_max_mib) {
+		if (watermarks_mib(&min_mib, &low_mib)) {
+			setting_restore(&wsf);
+			return KSFT_FAIL;
+		}
+		leave_mib = l->cg_max_mib + (min_mib + low_mib) / 2;
+		ksft_print_msg("%s: watermarks min %u MiB, low %u MiB: %u MiB left\n",
+			       what, min_mib, low_mib, leave_mib);
+	}
+	if (!hog_start(leave_mib, &hog)) {
 		setting_restore(&wsf);
 		return KSFT_FAIL;
 	}
@@ -601,16 +649,11 @@ static int test_hotplug(const char *what)
 }
 
 /*
- * The memcg case: memory.max and memory.zswap.max of the children's memcg,
- * and the memory left them. The memcg alone must take free memory below
- * kswapd's low watermark (WSF_VALUE puts it 3% of memory above the min
- * one, 30 MiB in a 1 GiB guest), or only the memcg's own reclaim runs:
- * a memcg at its limit leaves at most MEMCG_LEAVE_MIB - MEMCG_MAX_MIB +
- * HOG_SLACK_MIB free.
+ * The memcg case: memory.max and memory.zswap.max of the children's
+ * memcg, below what they fill.
  */
 #define MEMCG_MAX_MIB		48
 #define MEMCG_ZSWAP_MAX_MIB	8
-#define MEMCG_LEAVE_MIB		(MEMCG_MAX_MIB + 16)
 
 struct memcg_watch {
 	const char *cg;
@@ -631,7 +674,7 @@ static bool memcg_watch(void *arg,
 static int test_memcg(const char *what)
 {
 	struct kc_run r = { .load.pattern = opt.pattern,
-			    .load.leave_mib = MEMCG_LEAVE_MIB };
+			    .load.cg_max_mib = MEMCG_MAX_MIB };
 	uint64_t zswpout = 0, zswpwb = 0, max_events = 0, slack;
 	struct memcg_watch w = { 0 };
 	char cg[PATH_MAX];
