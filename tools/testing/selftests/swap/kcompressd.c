@@ -5,7 +5,8 @@
  * verified, and the counters prove which path the pages took.
  *
  * The pressure is global, as kswapd sees it, but small: the program mlocks
- * all free memory but LEAVE_MIB, raises vm.watermark_scale_factor so that
+ * all free memory but LEAVE_MIB (the memcg case less: struct load's
+ * cg_max_mib), raises vm.watermark_scale_factor so that
  * kswapd, not the allocating tasks, does most of the reclaim, and then two
  * children fill more than is left and verify it.
  *
@@ -164,8 +165,10 @@ struct load {
 	size_t child_size;
 	/*
 	 * memory.max of @cg in MiB, if set: what is left unlocked is that,
-	 * and the middle between kswapd's min and low watermarks, so that
-	 * the memcg at its limit wakes kswapd. Else LEAVE_MIB is left.
+	 * and kswapd's min watermark plus a quarter of the way to its low
+	 * one, so that the memcg at its limit wakes kswapd even with
+	 * HOG_SLACK_MIB more free, or some freed late. (Below min, the
+	 * children reclaim directly too.) Else LEAVE_MIB is left.
 	 */
 	unsigned int cg_max_mib;
 	/* called every few ms while the children run; false: stop, fail */
@@ -254,13 +257,14 @@ static bool hog_start(unsigned int leave_mib, struct hog *h)
 static int watermarks_mib(unsigned int *min_mib, unsigned int *low_mib)
 {
 	FILE *f = fopen("/proc/zoneinfo", "r");
-	unsigned long v, min = 0, low = 0;
+	unsigned long v, min = 0, low = 0, boost = 0;
 	char line[256], key[32];
 
 	if (!f) {
 		ksft_perror("/proc/zoneinfo");
 		return -1;
 	}
+	/* without a boost left from earlier reclaim: it goes */
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, " %31s %lu", key, &v) != 2)
 			continue;
@@ -268,11 +272,17 @@ static int watermarks_mib(unsigned int *min_mib, unsigned int *low_mib)
 			min += v;
 		else if (!strcmp(key, "low"))
 			low += v;
+		else if (!strcmp(key, "boost"))
+			boost += v;
 	}
 	fclose(f);
-	*min_mib = min * page_size() / MiB;
-	*low_mib = low * page_size() / MiB;
-	return low ? 0 : -1;
+	if (low <= boost) {
+		ksft_print_msg("/proc/zoneinfo: no low watermark above the boost\n");
+		return -1;
+	}
+	*min_mib = (min - boost) * page_size() / MiB;
+	*low_mib = (low - boost) * page_size() / MiB;
+	return 0;
 }
 
 static int run_load(const char *what, const struct load *l)
@@ -294,7 +304,7 @@ static int run_load(const char *what, const struct load *l)
 			setting_restore(&wsf);
 			return KSFT_FAIL;
 		}
-		leave_mib = l->cg_max_mib + (min_mib + low_mib) / 2;
+		leave_mib = l->cg_max_mib + min_mib + (low_mib - min_mib) / 4;
 		ksft_print_msg("%s: watermarks min %u MiB, low %u MiB: %u MiB left\n",
 			       what, min_mib, low_mib, leave_mib);
 	}
