@@ -157,7 +157,7 @@ settings_restore() {
 # A virtual slot is held by a swap entry in a page table or by the swap
 # cache. Swapoff reads the device's slots into the swap cache without
 # walking page tables, and a page the guest's own processes then fault in
-# keeps its slot there, mapped, until it is reclaimed: so the swap cache
+# may keep its slot there, mapped: so the swap cache
 # pages not charged to the test cgroups (those are the guest's) count as
 # held too. The test programs' are not excused: an orphan of theirs (a
 # slot only the swap cache holds) is left for leak_check's reclaim.
