@@ -614,7 +614,8 @@ static void vswap_clear(struct vswap_cluster *c, struct vswap_held *held,
  */
 static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 {
-	struct vswap_held held[VSWAP_RELEASE_BATCH];
+	/* not zeroed under CONFIG_INIT_STACK_ALL_*: only held[0..nfreed) is read */
+	struct vswap_held held[VSWAP_RELEASE_BATCH] __uninitialized;
 	unsigned int i = 0, j, nfreed;
 	struct vswap_cluster *c;
 	struct vswap_desc *d;
@@ -879,14 +880,18 @@ unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
 void vswap_set_backends(unsigned long vslot, unsigned int nr,
 			unsigned long word, unsigned long step)
 {
-	struct vswap_held old[VSWAP_SET_BATCH];
-	long delta[VSWAP_TAG_MASK + 1] = { 0 };
+	/* not zeroed under CONFIG_INIT_STACK_ALL_*: only old[0..n) is read */
+	struct vswap_held old[VSWAP_SET_BATCH] __uninitialized;
+	long delta[VSWAP_NR_BACKENDS] = { 0 };
 	struct vswap_cluster *c;
 	struct vswap_desc *d;
 	unsigned int i = 0, n, tag;
 
+	/* delta[] is indexed by tag: the words must all have a valid one */
 	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
-			 VSWAP_CLUSTER_SLOTS))
+			 VSWAP_CLUSTER_SLOTS ||
+			 (word & VSWAP_TAG_MASK) >= VSWAP_NR_BACKENDS ||
+			 (step & VSWAP_TAG_MASK)))
 		return;
 	while (i < nr) {
 		/* The claims keep the cluster from being freed meanwhile. */

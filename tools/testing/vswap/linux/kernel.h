@@ -37,6 +37,7 @@ typedef unsigned int gfp_t;
 #define min(a, b)	((a) < (b) ? (a) : (b))
 #define __init
 #define __read_mostly
+#define __uninitialized
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 #define ALIGN(x, a)		(((x) + (a) - 1) / (a) * (a))
 #define BIT(nr)			(1UL << (nr))
