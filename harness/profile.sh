@@ -6,20 +6,83 @@
 # PROFILE_ONLY names, and prints per workload the kernel functions taking
 # the most samples in each kernel (harness/profile.py).
 #
+# With PROFILE_INSN=1 it counts instructions instead of sampling ticks:
+# each boot runs under TCG with harness/insncount.c, a QEMU plugin built
+# here against the installed QEMU's own plugin header (fetched from
+# Debian's source package of that QEMU version), on one vCPU (so only the
+# bench suite's 1-vCPU loads can be chosen), and harness/insncount.py
+# prints per workload the kernel's instructions per page swapped and the
+# functions whose counts differ most. A count does not depend on how fast
+# the host ran each instruction, but it does on what arrives in host time:
+# timer ticks, RCU, workers, and the disk's I/O completions, which change
+# what reclaim meets. Two boots of the same code moved the per-page totals
+# by about 1% (results/insncount-1cpu/notes.md): a cost per page of
+# tens of instructions in one function stands out, a total within 1% does
+# not.
+#
 # Environment: PROFILE_ONLY (a regular expression over ENV/NAME, as
-# BENCH_ONLY; default usemem_disk), PROFILE_SMP (default 2), PROFILE_TOP
-# (default 25). Output in build/logs/profile/.
+# BENCH_ONLY; default ^disk/usemem$), PROFILE_SMP (default 2; 1 with
+# PROFILE_INSN), PROFILE_TOP (default 25), PROFILE_INSN. Output in
+# build/logs/profile/.
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-only=${PROFILE_ONLY:-usemem_disk}
+only=${PROFILE_ONLY:-^disk/usemem\$}
+insn=${PROFILE_INSN:-0}
+smp=${PROFILE_SMP:-2}
 frags=("$TOP/configs/base.config" "$TOP/configs/bench.config" "$TOP/configs/profile.config")
 logs=$BUILD/logs/profile
+DEBIAN_POOL=${DEBIAN_POOL:-https://deb.debian.org/debian/pool}
+
+# plugin_build: build/qemu-plugin/insncount.so, against the qemu-plugin.h
+# of the QEMU that runs it (its API version must match), taken from the
+# upstream tarball of Debian's source package of that version, checked
+# against the sha256 the package's .dsc gives.
+plugin_build() {
+	local dir=$BUILD/qemu-plugin ver up dsc orig sum
+	ver=$(dpkg-query -W -f='${source:Version}' qemu-system-x86)
+	ver=${ver#*:}
+	up=${ver%-*}
+	dsc=qemu_$ver.dsc
+	orig=qemu_$up.orig.tar.xz
+	mkdir -p "$dir/$up"
+	if [ ! -e "$dir/$up/qemu-plugin.h" ]; then
+		curl -fsS -o "$dir/$dsc" "$DEBIAN_POOL/main/q/qemu/$dsc" ||
+			die "cannot fetch $dsc (the QEMU plugin header comes from" \
+				"it; a superseded revision is only on snapshot.debian.org:" \
+				"set DEBIAN_POOL)"
+		sum=$(awk -v f="$orig" '/^Checksums-Sha256:/ { s = 1; next }
+			/^[^ ]/ { s = 0 } s && $3 == f { print $1 }' "$dir/$dsc")
+		[ -n "$sum" ] || die "$dsc names no $orig"
+		curl -fsS -o "$dir/$orig" "$DEBIAN_POOL/main/q/qemu/$orig" ||
+			die "cannot fetch $orig"
+		echo "$sum  $dir/$orig" | sha256sum -c --quiet ||
+			die "$orig does not match $dsc"
+		tar -xJOf "$dir/$orig" --wildcards '*/include/qemu/qemu-plugin.h' \
+			> "$dir/$up/qemu-plugin.h.tmp"
+		mv "$dir/$up/qemu-plugin.h.tmp" "$dir/$up/qemu-plugin.h"
+		rm -f "$dir/$orig" "$dir/$dsc"
+	fi
+	gcc -O2 -Wall -shared -fPIC -I "$dir/$up" -o "$dir/insncount.so" \
+		"$TOP/harness/insncount.c"
+}
+
+# symbol MAP NAME: NAME's address in System.map MAP
+symbol() {
+	local a
+	a=$(awk -v n="$2" '$3 == n { print $1; exit }' "$1")
+	[ -n "$a" ] || die "no $2 in $1"
+	echo "$a"
+}
 
 "$TOP/harness/build-kernel.sh" "$BASE_SRC" "$BUILD/base/obj/profile" "${frags[@]}"
 "$TOP/harness/build-kernel.sh" "$SRC" "$BUILD/obj/profile" "${frags[@]}" \
 	"$TOP/configs/vswap-bench.config"
 GUEST_EXTRA=stress-ng "$TOP/harness/initramfs.sh" "$BUILD/obj/profile" "$BUILD/guest/profile.cpio.gz"
+if [ "$insn" = 1 ]; then
+	plugin_build
+	smp=1
+fi
 
 rm -rf "$logs"
 for k in base patched; do
@@ -27,14 +90,32 @@ for k in base patched; do
 	base) obj=$BUILD/base/obj/profile;;
 	patched) obj=$BUILD/obj/profile;;
 	esac
-	echo "profile: $k, ${PROFILE_SMP:-2} vCPUs, workloads matching '$only'"
+	extra=()
+	append="profile=2 vtest.only=$only"
+	if [ "$insn" = 1 ]; then
+		# the guest's reset of /proc/profile starts a workload's
+		# count, its first read ends it (lib.sh's run())
+		mkdir -p "$logs"
+		start=$(symbol "$obj/System.map" write_profile)
+		end=$(symbol "$obj/System.map" read_profile)
+		extra=(--plugin "$BUILD/qemu-plugin/insncount.so,out=$logs/$k.insns,start=$start,end=$end")
+		append="$append nokaslr"
+	fi
+	echo "profile: $k, $smp vCPUs, workloads matching '$only'"
 	"$TOP/harness/vm.py" run --suite bench --mem 1G --disk 512M --preallocate --timeout 1800 \
-		--smp "${PROFILE_SMP:-2}" --append "profile=2 vtest.only=$only" \
+		--smp "$smp" --append "$append" "${extra[@]}" \
 		--kernel "$obj/arch/x86/boot/bzImage" \
 		--initrd "$BUILD/guest/profile.cpio.gz" \
 		--out "$logs/$k" > "$logs.$k.txt" ||
 		{ cat "$logs.$k.txt"; die "profile run $k failed: see $logs/$k"; }
 done
-"$TOP/harness/profile.py" --top "${PROFILE_TOP:-25}" \
-	"base=$logs/base:$BUILD/base/obj/profile/System.map" \
-	"patched=$logs/patched:$BUILD/obj/profile/System.map" | tee "$logs/report.txt"
+if [ "$insn" = 1 ]; then
+	"$TOP/harness/insncount.py" --top "${PROFILE_TOP:-25}" \
+		"base=$logs/base.insns:$logs/base/results.log:$BUILD/base/obj/profile/System.map" \
+		"patched=$logs/patched.insns:$logs/patched/results.log:$BUILD/obj/profile/System.map" |
+		tee "$logs/report.txt"
+else
+	"$TOP/harness/profile.py" --top "${PROFILE_TOP:-25}" \
+		"base=$logs/base:$BUILD/base/obj/profile/System.map" \
+		"patched=$logs/patched:$BUILD/obj/profile/System.map" | tee "$logs/report.txt"
+fi

@@ -17,6 +17,7 @@ usage: vm.py run --kernel BZIMAGE --initrd CPIO --suite NAME --out DIR
                  [--expect-fail REGEX] [--show] [--verbose]
                  [--expected-skips FILE --kernel-kind KIND]
                  [--timeout-scale N] [--append KERNEL-ARGS]
+                 [--plugin SO,ARGS]   (a TCG plugin: forces TCG)
        vm.py summary DIR...   (count the results of earlier runs)
        vm.py host --name NAME --out DIR -- CMD...   (a host-side TAP program)
 """
@@ -90,7 +91,8 @@ def qemu_cmd(a, accel, outdir):
             '-kernel', a.kernel, '-initrd', a.initrd, '-append', append,
             '-serial', 'file:' + os.path.join(outdir, 'console.log'),
             '-serial', 'stdio',
-            '-drive', f'file={disk},if=virtio,format=raw,cache=unsafe']
+            '-drive', f'file={disk},if=virtio,format=raw,cache=unsafe',
+            *(['-plugin', a.plugin] if a.plugin else [])]
 
 
 BEGIN = re.compile(r'# vtest begin (\S+)(?: timeout=(\d+))?')
@@ -153,6 +155,8 @@ def boot(a, accel, outdir, show=False):
 
 def choose_accel(a):
     """KVM when a probe boot shows it works here, else TCG; cached."""
+    if a.plugin:
+        return 'tcg'
     if os.environ.get('VTEST_ACCEL') in ('kvm', 'tcg'):
         return os.environ['VTEST_ACCEL']
     try:
@@ -533,6 +537,8 @@ def main():
     p.add_argument('--timeout', type=int, default=1200)
     p.add_argument('--append', default='')
     p.add_argument('--expect-fail', default='')
+    p.add_argument('--plugin', default='',
+                   help='a QEMU TCG plugin and its arguments (forces TCG)')
     p.add_argument('--timeout-scale', type=int, default=1,
                    help="multiply each program's time limit (slow kernels)")
     p.add_argument('--expected-skips', default='',

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Guest instructions per workload and kernel function, base against patched.
+
+Usage: insncount.py [--top N] LABEL=SNAPSHOTS:RESULTS_LOG:SYSTEM_MAP...
+
+SNAPSHOTS is what harness/insncount.c wrote in one boot: a "start"
+snapshot where each workload began (harness/guest/lib.sh resets
+/proc/profile) and an "end" one where it ended (its first read of
+/proc/profile). A workload's instructions are the difference of the two.
+RESULTS_LOG (the guest's results.log) names the workloads in the same
+order and gives their vmstat deltas (BENCH lines), by which the counts
+are divided: instructions per page written to or read from a swap device
+(pswpout + pswpin; for loads over zswap, which the bench suite's vmstat
+lines do not count, that is not per page swapped).
+
+For each workload it prints the kernel's and user space's instructions
+per page in each kernel, then the kernel functions whose instructions
+per page differ most between the first kernel and each other one, and
+those whose iterations of REP string instructions (page clearing, copies,
+on-stack arrays zeroed by CONFIG_INIT_STACK_ALL_ZERO) differ most: QEMU
+runs each iteration as a block of its own, so they are counted apart. Functions are System.map's text
+symbols, compiler clone suffixes (.isra.N, .constprop.N, .part.N, .cold)
+stripped; a block is counted in the function containing its first
+instruction, so inlined code counts in its caller, and a difference in
+inlining between the kernels moves counts between functions.
+"""
+import argparse
+import bisect
+import collections
+import re
+import sys
+
+
+MARKER = re.compile(r'^(_stext|_etext|_text|_sinittext|_einittext|'
+                    r'__\w*text_(start|end)|__indirect_thunk_(start|end))$')
+CLONE = re.compile(r'(\.(isra|constprop|part|cold|llvm)(\.\d+)?)+$')
+
+
+def load_map(path):
+    """Sorted (addresses, names) of the kernel's functions; addresses from
+    _etext to the next text symbol fall in '[other]'. At an address with
+    several names, the first that is not a section marker."""
+    syms, seen, etext = [], set(), None
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) < 3 or p[1] not in 'tTwW':
+                continue
+            a = int(p[0], 16)
+            if p[2] == '_etext':
+                etext = a
+            if MARKER.match(p[2]) or a in seen:
+                continue
+            seen.add(a)
+            syms.append((a, CLONE.sub('', p[2])))
+    if etext is not None:
+        syms.append((etext, '[other]'))
+    syms.sort()
+    return [a for a, _ in syms], [n for _, n in syms]
+
+
+def load_snapshots(path):
+    """[(kind, {addr or 'user': count})] in the order written."""
+    snaps, cur = [], None
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if not p:
+                continue
+            if p[0] == 'SNAP':
+                cur = {}
+                snaps.append((p[2], cur))
+            elif p[0] == 'END':
+                cur = None
+            elif cur is not None and p[0] == 'user':
+                cur['user'] = (int(p[1]), 0)
+            elif cur is not None:
+                cur[int(p[0], 16)] = (int(p[1]), int(p[2]))
+    return snaps
+
+
+def load_runs(path):
+    """[(name, {vmstat counter: delta})] of the runs that dumped a profile;
+    a name met again gets '#2', '#3'..."""
+    runs, current, stats, seen = [], None, {}, collections.Counter()
+    with open(path, errors='replace') as f:
+        for line in f:
+            m = re.match(r'# vtest begin (\S+)', line)
+            if m:
+                current, stats = m.group(1), {}
+                continue
+            p = line.split()
+            if len(p) == 4 and p[0] == 'BENCH':
+                try:
+                    stats[p[2]] = float(p[3])
+                except ValueError:
+                    pass
+            elif len(p) == 4 and p[0] == 'PROFILE' and p[2] == 'step':
+                seen[p[1]] += 1
+                n = seen[p[1]]
+                runs.append((p[1] + (f'#{n}' if n > 1 else ''), stats))
+    return runs
+
+
+def per_run(label, snaps, runs, smap):
+    """{run name: (user insns, Counter of kernel insns by function,
+    Counter of REP string iterations by function, stats)}"""
+    pairs, start = [], None
+    for kind, counts in snaps:
+        if kind == 'start':
+            start = counts
+        elif kind == 'end' and start is not None:
+            pairs.append((start, counts))
+            start = None
+    if len(pairs) != len(runs):
+        sys.exit(f'{label}: {len(pairs)} start/end snapshot pairs, '
+                 f'but {len(runs)} runs dumped a profile')
+    addrs, names = smap
+    out = {}
+    for (name, stats), (a, b) in zip(runs, pairs):
+        funcs, reps = collections.Counter(), collections.Counter()
+        for key, (n, r) in b.items():
+            n0, r0 = a.get(key, (0, 0))
+            if key == 'user' or (n == n0 and r == r0):
+                continue
+            i = bisect.bisect_right(addrs, key) - 1
+            f = names[i] if i >= 0 else '[other]'
+            funcs[f] += n - n0
+            reps[f] += r - r0
+        out[name] = (b['user'][0] - a.get('user', (0, 0))[0], funcs, reps,
+                     stats)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--top', type=int, default=30)
+    ap.add_argument('kernels', nargs='+', metavar='LABEL=SNAP:LOG:MAP')
+    a = ap.parse_args()
+    data = []
+    for spec in a.kernels:
+        label, rest = spec.split('=', 1)
+        snap, log, smap = rest.split(':')
+        data.append((label, per_run(label, load_snapshots(snap),
+                                    load_runs(log), load_map(smap))))
+    names = [n for n in data[0][1] if all(n in d for _, d in data[1:])]
+    if not names:
+        sys.exit('no workload ran in every kernel')
+    for name in names:
+        print(f'== {name}')
+        pages = {}
+        for label, d in data:
+            user, funcs, reps, stats = d[name]
+            pages[label] = stats.get('pswpout', 0) + stats.get('pswpin', 0)
+            if not pages[label]:
+                sys.exit(f'{label}: {name} swapped no page to a device')
+            kern = sum(funcs.values())
+            print(f'{label:>10}: pages {pages[label]:.0f} (pswpout '
+                  f'{stats.get("pswpout", 0):.0f} pswpin '
+                  f'{stats.get("pswpin", 0):.0f}); kernel '
+                  f'{kern / 1e6:.1f} M insns, {kern / pages[label]:.0f} '
+                  f'per page, and {sum(reps.values()) / pages[label]:.0f} '
+                  f'REP iterations per page; user {user / 1e6:.1f} M')
+        base_label, base = data[0][0], data[0][1][name][1]
+        for label, d in data[1:]:
+            funcs = d[name][1]
+            kb = sum(base.values()) / pages[base_label]
+            kp = sum(funcs.values()) / pages[label]
+            print(f'{label} against {base_label}: kernel insns per page '
+                  f'{kp:.0f} against {kb:.0f} ({kp / kb:.3f}x, '
+                  f'{kp - kb:+.0f})')
+            diff = {f: funcs.get(f, 0) / pages[label]
+                    - base.get(f, 0) / pages[base_label]
+                    for f in set(base) | set(funcs)}
+            print(f'{"function":<40} {base_label:>10} {label:>10} '
+                  f'{"diff":>8}   (instructions per page)')
+            for f in sorted(diff, key=lambda f: -abs(diff[f]))[:a.top]:
+                print(f'{f[:40]:<40} {base.get(f, 0) / pages[base_label]:10.1f} '
+                      f'{funcs.get(f, 0) / pages[label]:10.1f} '
+                      f'{diff[f]:+8.1f}')
+            breps, reps = data[0][1][name][2], d[name][2]
+            rdiff = {f: reps.get(f, 0) / pages[label]
+                     - breps.get(f, 0) / pages[base_label]
+                     for f in set(breps) | set(reps)}
+            print(f'{"function":<40} {base_label:>10} {label:>10} '
+                  f'{"diff":>8}   (REP iterations per page)')
+            for f in sorted(rdiff, key=lambda f: -abs(rdiff[f]))[:5]:
+                print(f'{f[:40]:<40} {breps.get(f, 0) / pages[base_label]:10.1f} '
+                      f'{reps.get(f, 0) / pages[label]:10.1f} '
+                      f'{rdiff[f]:+8.1f}')
+        print()
+
+
+if __name__ == '__main__':
+    main()
