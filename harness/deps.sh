@@ -5,7 +5,8 @@
 set -eu
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils
+PACKAGES="build-essential bc bison flex libelf-dev libssl-dev cpio xz-utils curl
+	ca-certificates
 	rsync ccache git python3 python3-matplotlib qemu-system-x86 busybox-static
 	stress-ng sparse python3-ply python3-git"
 
@@ -21,7 +22,10 @@ if [ -n "$missing$src" ]; then
 	[ "$(id -u)" -eq 0 ] || die "missing:$missing $src; run 'make deps' as root"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	if [ -n "$src" ] && ! apt-cache madison linux-source-6.12 | grep -qF "| $BASE_VERSION |"; then
+	# grep without -q: its early exit can kill madison with SIGPIPE,
+	# which pipefail would read as the version missing
+	if [ -n "$src" ] && ! apt-cache madison linux-source-6.12 |
+		grep -F "| $BASE_VERSION |" > /dev/null; then
 		echo "WARNING: linux-source-6.12 $BASE_VERSION is not in the archive;" \
 			"using the newest one" >&2
 		src=linux-source-6.12

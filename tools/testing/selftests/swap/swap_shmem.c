@@ -208,8 +208,8 @@ static long smaps_swap_kb(const void *addr)
 static long shm_drop(const char *what, void *buf, size_t len)
 {
 	char cg[PATH_MAX], path[PATH_MAX + 16], val[32];
-	long resident, kb;
-	int tries;
+	long resident, kb, least = -1;
+	int tries, stalls = 0;
 
 	if (cg_self(cg, sizeof(cg))) {
 		ksft_print_msg("%s: cannot find this task's cgroup\n", what);
@@ -230,6 +230,17 @@ static long shm_drop(const char *what, void *buf, size_t len)
 		/* writeback still in flight: reclaim skips those folios */
 		if (tries)
 			usleep(5000 * tries);
+		/*
+		 * A folio can wait in another CPU's LRU batch, which reclaim
+		 * here does not drain: when three rounds freed nothing, drain
+		 * every CPU's (compaction starts with lru_add_drain_all()).
+		 */
+		if (least < 0 || resident < least) {
+			least = resident;
+			stalls = 0;
+		} else if (++stalls % 3 == 0) {
+			write_str("/proc/sys/vm/compact_memory", "1");
+		}
 		if (madvise(buf, len, MADV_PAGEOUT))
 			ksft_perror("madvise(MADV_PAGEOUT)");
 		/* -EAGAIN (less reclaimed than asked) is fine: look again */
