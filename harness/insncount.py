@@ -132,6 +132,18 @@ def per_run(label, snaps, runs, smap):
     return out
 
 
+def table(what, base, base_pages, other, other_pages, base_label, label,
+          top):
+    """The @top functions whose counts of @what per page differ most."""
+    diff = {f: other.get(f, 0) / other_pages - base.get(f, 0) / base_pages
+            for f in set(base) | set(other)}
+    print(f'{"function":<40} {base_label:>10} {label:>10} '
+          f'{"diff":>8}   ({what} per page)')
+    for f in sorted(diff, key=lambda f: -abs(diff[f]))[:top]:
+        print(f'{f[:40]:<40} {base.get(f, 0) / base_pages:10.1f} '
+              f'{other.get(f, 0) / other_pages:10.1f} {diff[f]:+8.1f}')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--top', type=int, default=30)
@@ -169,25 +181,10 @@ def main():
             print(f'{label} against {base_label}: kernel insns per page '
                   f'{kp:.0f} against {kb:.0f} ({kp / kb:.3f}x, '
                   f'{kp - kb:+.0f})')
-            diff = {f: funcs.get(f, 0) / pages[label]
-                    - base.get(f, 0) / pages[base_label]
-                    for f in set(base) | set(funcs)}
-            print(f'{"function":<40} {base_label:>10} {label:>10} '
-                  f'{"diff":>8}   (instructions per page)')
-            for f in sorted(diff, key=lambda f: -abs(diff[f]))[:a.top]:
-                print(f'{f[:40]:<40} {base.get(f, 0) / pages[base_label]:10.1f} '
-                      f'{funcs.get(f, 0) / pages[label]:10.1f} '
-                      f'{diff[f]:+8.1f}')
-            breps, reps = data[0][1][name][2], d[name][2]
-            rdiff = {f: reps.get(f, 0) / pages[label]
-                     - breps.get(f, 0) / pages[base_label]
-                     for f in set(breps) | set(reps)}
-            print(f'{"function":<40} {base_label:>10} {label:>10} '
-                  f'{"diff":>8}   (REP iterations per page)')
-            for f in sorted(rdiff, key=lambda f: -abs(rdiff[f]))[:5]:
-                print(f'{f[:40]:<40} {breps.get(f, 0) / pages[base_label]:10.1f} '
-                      f'{reps.get(f, 0) / pages[label]:10.1f} '
-                      f'{rdiff[f]:+8.1f}')
+            table('instructions', base, pages[base_label], funcs,
+                  pages[label], base_label, label, a.top)
+            table('REP iterations', data[0][1][name][2], pages[base_label],
+                  d[name][2], pages[label], base_label, label, 5)
         print()
 
 
