@@ -162,9 +162,11 @@ static unsigned int vswap_table_size __read_mostly;
 /* One more than the highest number handed out: where walks stop. */
 static unsigned int vswap_table_end;
 static DEFINE_IDA(vswap_ids);
-static atomic_long_t vswap_nr_used = ATOMIC_LONG_INIT(0);
 static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
-/* Slots in use by backend tag, for /sys/kernel/mm/vswap. */
+/*
+ * Slots in use by backend tag, for /sys/kernel/mm/vswap; their sum is the
+ * number of slots in use, each counted under exactly one tag.
+ */
 static atomic_long_t vswap_nr_backend[VSWAP_NR_BACKENDS];
 
 /* The cluster numbered @id, or NULL. Under rcu_read_lock(). */
@@ -538,7 +540,6 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 	*vslot = (unsigned long)c->id << VSWAP_CLUSTER_SHIFT | off;
 	spin_unlock(&c->lock);
 	local_unlock(&vswap_pcp.lock);
-	atomic_long_add(nr, &vswap_nr_used);
 	vswap_backend_count(VSWAP_FOLIO, nr);
 	count_vm_events(VSWAP_ALLOC, nr);
 	return 0;
@@ -661,7 +662,6 @@ static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 			continue;
 		if (relink)
 			vswap_cluster_relink(c);
-		atomic_long_sub(nfreed, &vswap_nr_used);
 		count_vm_events(VSWAP_FREE, nfreed);
 		for (j = 0; j < nfreed; j++)
 			vswap_backend_count(held[j].backend, -1);
@@ -1203,11 +1203,19 @@ bool vswap_next_cache_only(unsigned long *vslot)
 /**
  * vswap_slots_in_use - number of virtual swap slots allocated
  *
+ * The sum of the per-backend counts, read one after another: a snapshot,
+ * which may be off by the slots whose backend changes meanwhile.
+ *
  * Return: the number of slots in use.
  */
 unsigned long vswap_slots_in_use(void)
 {
-	return atomic_long_read(&vswap_nr_used);
+	long nr = 0;
+	unsigned int tag;
+
+	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
+		nr += atomic_long_read(&vswap_nr_backend[tag]);
+	return max(nr, 0L);
 }
 
 /**

@@ -95,24 +95,14 @@ void vswap_forget(unsigned long vslot, unsigned int nr)
 	unsigned int i;
 
 	lockdep_assert_irqs_enabled();
-	/* Most slots are freed after their page came back: no shadow left. */
+	/*
+	 * A page read back through the swap cache left no shadow; one a
+	 * fault read past it (zero, zswap, zram) did, and one never read.
+	 */
 	if (vswap_has_shadow(vslot, nr))
 		clear_shadow_from_swap_cache(VSWAP_TYPE, vslot, vslot + nr - 1);
 	for (i = 0; i < nr; i++)
 		arch_swap_invalidate_page(VSWAP_TYPE, vslot + i);
-}
-
-/*
- * Free @nr contiguous device slots charged to the memcg with id @memcg_id.
- * Each is held by its virtual slot alone and, under virtual swap, has no
- * swap cache: free_swap_and_cache_nr() frees them as 6.12 frees a zapped
- * range, under one device lock for a run within a device cluster.
- */
-static void vswap_free_device_slots(swp_entry_t slot, unsigned int nr,
-				    unsigned short memcg_id)
-{
-	mem_cgroup_uncharge_swap_id(memcg_id, nr);
-	free_swap_and_cache_nr(slot, nr);
 }
 
 /* Is @b the device slot @n slots after @a, on the same device? */
@@ -123,7 +113,7 @@ static bool vswap_slot_nth(swp_entry_t a, swp_entry_t b, unsigned int n)
 
 /*
  * The length of the run of records from @held[0] (a device slot's), at
- * most @nr, whose device slots are contiguous and charged to one memcg.
+ * most @nr, whose device slots are contiguous.
  */
 static unsigned int vswap_phys_run(const struct vswap_held *held,
 				   unsigned int nr)
@@ -132,23 +122,62 @@ static unsigned int vswap_phys_run(const struct vswap_held *held,
 	unsigned int n;
 
 	for (n = 1; n < nr; n++)
-		if (held[n].memcg_id != held[0].memcg_id ||
-		    !vswap_slot_nth(first, vswap_word_slot(held[n].backend), n))
+		if (!vswap_slot_nth(first, vswap_word_slot(held[n].backend), n))
 			break;
 	return n;
 }
 
-/* Free what a backend word names: a device slot, a zswap entry. */
-static void vswap_release_backend(unsigned long word, unsigned short memcg_id)
+/*
+ * Free what the old backend words of @nr records name: device slots and
+ * zswap entries. Device slots have no swap cache under virtual swap, and
+ * each is held by its virtual slot alone: free_swap_and_cache_nr() frees
+ * a run of contiguous ones as 6.12 frees a zapped range, under one device
+ * lock within a device cluster.
+ */
+static void vswap_free_backends(const struct vswap_held *held,
+				unsigned int nr)
 {
-	switch (word & VSWAP_TAG_MASK) {
-	case VSWAP_PHYS:
-		vswap_free_device_slots(vswap_word_slot(word), 1, memcg_id);
-		break;
-	case VSWAP_ZSWAP:
-		zswap_entry_release(vswap_word_zswap(word));
-		break;
+	unsigned int i, n;
+
+	for (i = 0; i < nr; i += n) {
+		n = 1;
+		switch (held[i].backend & VSWAP_TAG_MASK) {
+		case VSWAP_PHYS:
+			n = vswap_phys_run(&held[i], nr - i);
+			free_swap_and_cache_nr(vswap_word_slot(held[i].backend),
+					       n);
+			break;
+		case VSWAP_ZSWAP:
+			zswap_entry_release(vswap_word_zswap(held[i].backend));
+			break;
+		}
 	}
+}
+
+/*
+ * Release what @nr records' old backend words name, and give their memcgs
+ * back the charges of the device slots among them, first, as 6.12
+ * uncharges a swap entry before it frees it, and, if @unpin, the id
+ * references of the virtual slots: one memcg call for each run of records
+ * naming one memcg.
+ */
+static void vswap_release_held(const struct vswap_held *held, unsigned int nr,
+			       bool unpin)
+{
+	unsigned int i, j, n, nr_phys;
+
+	for (i = 0; i < nr; i += n) {
+		nr_phys = 0;
+		for (n = 0; i + n < nr &&
+		     held[i + n].memcg_id == held[i].memcg_id; n++)
+			;
+		for (j = i; j < i + n; j++)
+			if ((held[j].backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
+				nr_phys++;
+		mem_cgroup_swap_release(held[i].memcg_id, nr_phys,
+					unpin ? n : 0);
+	}
+	vswap_free_backends(held, nr);
 }
 
 /**
@@ -157,26 +186,14 @@ static void vswap_release_backend(unsigned long word, unsigned short memcg_id)
  * @nr: how many
  *
  * Device slots, uncharged from the memcg the record names, and zswap
- * entries. Contiguous device slots charged to one memcg are uncharged and
- * freed together, as the base kernel frees a zapped range of entries.
+ * entries. Contiguous device slots are freed together, as the base kernel
+ * frees a zapped range of entries.
  *
  * Called by the slot table, a batch at a time, with no vswap lock held.
  */
 void vswap_release_backends(const struct vswap_held *held, unsigned int nr)
 {
-	unsigned int i, n;
-
-	for (i = 0; i < nr; i += n) {
-		n = 1;
-		if ((held[i].backend & VSWAP_TAG_MASK) == VSWAP_PHYS) {
-			n = vswap_phys_run(&held[i], nr - i);
-			vswap_free_device_slots(vswap_word_slot(held[i].backend),
-						n, held[i].memcg_id);
-		} else {
-			vswap_release_backend(held[i].backend,
-					      held[i].memcg_id);
-		}
-	}
+	vswap_release_held(held, nr, false);
 }
 
 /**
@@ -184,24 +201,24 @@ void vswap_release_backends(const struct vswap_held *held, unsigned int nr)
  * @held: the slots, already free in the table, in ascending order
  * @nr: how many
  *
- * Their backends (vswap_release_backends()), and the memcg id references
- * they pinned (from vswap_folio_alloc(), or set by vswap_set_memcg_id()
- * when a device slot was charged).
+ * Their backends, as vswap_release_backends(), and the memcg id
+ * references they pinned (from vswap_folio_alloc(), or set by
+ * vswap_set_memcg_id() when a device slot was charged).
  *
  * Called by the slot table for the slots it frees, a batch at a time, with
  * no vswap lock held (under RCU).
  */
 void vswap_release(const struct vswap_held *held, unsigned int nr)
 {
-	unsigned int i, n;
+	vswap_release_held(held, nr, true);
+}
 
-	vswap_release_backends(held, nr);
-	for (i = 0; i < nr; i += n) {
-		for (n = 1; i + n < nr &&
-		     held[i + n].memcg_id == held[i].memcg_id; n++)
-			;
-		mem_cgroup_swap_unref(held[i].memcg_id, n);
-	}
+/* Free what a backend word names, charged (if a device slot) to @memcg_id. */
+static void vswap_release_backend(unsigned long word, unsigned short memcg_id)
+{
+	struct vswap_held held = { .backend = word, .memcg_id = memcg_id };
+
+	vswap_release_held(&held, 1, false);
 }
 
 /*
@@ -259,11 +276,11 @@ swp_entry_t vswap_folio_alloc(struct folio *folio)
 		/* a large folio is split and its pages tried one by one */
 		if (nr == 1)
 			count_vm_event(VSWAP_NO_ROOM);
-		mem_cgroup_swap_unref(id, nr);
+		mem_cgroup_swap_release(id, 0, nr);
 		return (swp_entry_t){ 0 };
 	}
 	if (vswap_alloc(folio_order(folio), id, &vslot)) {
-		mem_cgroup_swap_unref(id, nr);
+		mem_cgroup_swap_release(id, 0, nr);
 		return (swp_entry_t){ 0 };
 	}
 	return swp_entry(VSWAP_TYPE, vslot);
@@ -418,8 +435,8 @@ static bool vswap_folio_slots_alloc(struct folio *folio)
 		return true;
 	}
 	/* Give back the slots taken, each uncharged, and the rest's charge. */
-	mem_cgroup_uncharge_swap_id(vswap_memcg_id(swp_offset(folio->swap)),
-				    nr - i);
+	mem_cgroup_swap_release(vswap_memcg_id(swp_offset(folio->swap)),
+				nr - i, 0);
 	while (i--)
 		vswap_folio_set_page_backend(folio, i, VSWAP_FOLIO);
 	return false;
@@ -497,8 +514,8 @@ swp_entry_t vswap_slot_reserve(struct folio *folio)
 void vswap_slot_cancel(struct folio *folio, swp_entry_t slot)
 {
 	if (vswap_folio_slot(folio).val != slot.val)
-		vswap_free_device_slots(slot, 1,
-					vswap_memcg_id(swp_offset(folio->swap)));
+		vswap_release_backend(vswap_phys_word(slot),
+				      vswap_memcg_id(swp_offset(folio->swap)));
 }
 
 /**
@@ -711,7 +728,7 @@ static int vswap_unuse_finish(struct vswap_unuse_batch *b,
 			folio_mark_dirty(folio);
 			WARN_ON_ONCE(vswap_set_backend(vslot, VSWAP_FOLIO) !=
 				     word);
-			mem_cgroup_uncharge_swap_id(vswap_memcg_id(vslot), 1);
+			mem_cgroup_swap_release(vswap_memcg_id(vslot), 1, 0);
 			b->free[b->nr_free++] = vswap_word_slot(word);
 		} else {
 			/* Not uptodate, so mapped by no one. */
