@@ -15,8 +15,8 @@
 # functions whose counts differ most. A count does not depend on how fast
 # the host ran each instruction, but it does on what arrives in host time:
 # timer ticks, RCU, workers, and the disk's I/O completions, which change
-# what reclaim meets. Two boots of the same code moved the per-page totals
-# by up to 0.7% (results/insncount-1cpu/notes.md): a cost per page of
+# what reclaim meets. Boots of the same code moved the per-page totals
+# by up to 0.9% (results/insncount-1cpu/notes.md): a cost per page of
 # tens of instructions in one function stands out, a total within 1% does
 # not.
 #

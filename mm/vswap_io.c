@@ -202,8 +202,9 @@ void vswap_release_backends(const struct vswap_held *held, unsigned int nr)
  * @nr: how many
  *
  * Their backends, as vswap_release_backends(), and the memcg id
- * references they pinned (from vswap_folio_alloc(), or set by
- * vswap_set_memcg_id() when a device slot was charged).
+ * references they pinned (from vswap_folio_alloc(), or moved there by
+ * vswap_set_memcg_id() when the charge of a device slot found the records
+ * naming no memcg, or several).
  *
  * Called by the slot table for the slots it frees, a batch at a time, with
  * no vswap lock held (under RCU).

@@ -398,12 +398,14 @@ static bool on_list(struct vswap_cluster *c, struct list_head *list)
 
 /*
  * Every cluster's nr_used agrees with its descriptors, and one nobody owns
- * has the state its use calls for and is on that state's list alone.
+ * has the state its use calls for and is on that state's list alone; the
+ * slots counted per backend are those whose words carry its tag, and in
+ * all are the slots in use. Only while nothing changes the table.
  */
 static bool clusters_consistent(void)
 {
+	unsigned long id, tags[VSWAP_TAG_MASK + 1] = { 0 }, in_use = 0;
 	struct vswap_cluster *c;
-	unsigned long id;
 	bool ok = true;
 
 	rcu_read_lock();
@@ -412,8 +414,15 @@ static bool clusters_consistent(void)
 		bool busy = on_list(c, &vswap_busy);
 		unsigned int used = 0, i;
 
-		for (i = 0; i < VSWAP_CLUSTER_SLOTS; i++)
-			used += !!vswap_desc(c, i)->count;
+		for (i = 0; i < VSWAP_CLUSTER_SLOTS; i++) {
+			struct vswap_desc *d = vswap_desc(c, i);
+
+			if (!d->count)
+				continue;
+			used++;
+			tags[d->backend & VSWAP_TAG_MASK]++;
+		}
+		in_use += used;
 		if (used != c->nr_used || c->state == VC_DEAD || c->id != id ||
 		    partial != (c->state == VC_PARTIAL) ||
 		    busy != (c->state == VC_BUSY) ||
@@ -426,6 +435,21 @@ static bool clusters_consistent(void)
 		}
 	}
 	rcu_read_unlock();
+	for (id = 0; id <= VSWAP_TAG_MASK; id++) {
+		unsigned long counted = id < VSWAP_NR_BACKENDS ?
+					vswap_backend_slots(id) : 0;
+
+		if (tags[id] != counted) {
+			fprintf(stderr, "tag %lu: %lu slots carry it, %lu counted\n",
+				id, tags[id], counted);
+			ok = false;
+		}
+	}
+	if (in_use != vswap_slots_in_use()) {
+		fprintf(stderr, "%lu slots in use, %lu counted\n", in_use,
+			vswap_slots_in_use());
+		ok = false;
+	}
 	return ok;
 }
 
@@ -623,7 +647,8 @@ static bool set_backends_runs(void)
 	ok &= vswap_backend_run(v, 16, VSWAP_PHYS_STEP) == 4 &&
 	      vswap_backend_run(v + 4, 12, 0) == 4 &&
 	      vswap_backend_slots(VSWAP_PHYS) == 12 &&
-	      vswap_backend_slots(VSWAP_ZERO) == 4;
+	      vswap_backend_slots(VSWAP_ZERO) == 4 &&
+	      vswap_slots_in_use() == 16 && clusters_consistent();
 	for (i = 0; i < 16; i++)
 		ok &= vt_phys_back[n0 + i] == (i >= 4 && i < 8);
 	/* the same words again: nothing given back */
