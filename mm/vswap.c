@@ -80,6 +80,7 @@
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/percpu_counter.h>
 #include <linux/rcupdate.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/slab.h>
@@ -165,9 +166,12 @@ static DEFINE_IDA(vswap_ids);
 static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
 /*
  * Slots in use by backend tag, for /sys/kernel/mm/vswap; their sum is the
- * number of slots in use, each counted under exactly one tag.
+ * number of slots in use, each counted under exactly one tag. Per-CPU
+ * counters: every slot allocated, freed or given a new backend changes
+ * one, and reclaim reads their sum without summing over CPUs unless the
+ * virtual space is near full (vswap_slots_free()).
  */
-static atomic_long_t vswap_nr_backend[VSWAP_NR_BACKENDS];
+static struct percpu_counter vswap_nr_backend[VSWAP_NR_BACKENDS];
 
 /* The cluster numbered @id, or NULL. Under rcu_read_lock(). */
 static inline struct vswap_cluster *vswap_cluster_get(unsigned long id)
@@ -201,7 +205,7 @@ static struct vswap_cluster *vswap_cluster_from(unsigned long *id)
 
 static inline void vswap_backend_count(unsigned long word, long nr)
 {
-	atomic_long_add(nr, &vswap_nr_backend[word & VSWAP_TAG_MASK]);
+	percpu_counter_add(&vswap_nr_backend[word & VSWAP_TAG_MASK], nr);
 }
 
 static_assert(sizeof(struct vswap_desc) == 16);
@@ -851,8 +855,10 @@ unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
 	old = d->backend;
 	WRITE_ONCE(d->backend, word);
 	spin_unlock(&c->lock);
-	vswap_backend_count(old, -1);
-	vswap_backend_count(word, 1);
+	if ((old ^ word) & VSWAP_TAG_MASK) {
+		vswap_backend_count(old, -1);
+		vswap_backend_count(word, 1);
+	}
 	return old;
 }
 
@@ -919,7 +925,7 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 	}
 	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
 		if (delta[tag])
-			atomic_long_add(delta[tag], &vswap_nr_backend[tag]);
+			percpu_counter_add(&vswap_nr_backend[tag], delta[tag]);
 }
 
 /**
@@ -1200,12 +1206,22 @@ bool vswap_next_cache_only(unsigned long *vslot)
 	return vswap_find_next(VSWAP_FIND_CACHE_ONLY, 0, vslot, &word);
 }
 
+/* One backend's count summed over CPUs; 0 if virtual swap failed to start. */
+static long vswap_backend_sum(unsigned int tag)
+{
+	if (!percpu_counter_initialized(&vswap_nr_backend[tag]))
+		return 0;
+	return percpu_counter_sum(&vswap_nr_backend[tag]);
+}
+
 /**
  * vswap_slots_in_use - number of virtual swap slots allocated
  *
- * The sum of the per-backend counts, read one after another: a snapshot,
- * which may be off by the slots whose backend changes meanwhile.
+ * The sum of the per-backend counts, each summed over CPUs in turn: a
+ * snapshot, which may be off by the slots whose backend changes meanwhile.
  *
+ * Context: any context but NMI; takes each counter's lock and walks the
+ * online CPUs: for sysfs and tests, not for every reclaim pass.
  * Return: the number of slots in use.
  */
 unsigned long vswap_slots_in_use(void)
@@ -1214,8 +1230,48 @@ unsigned long vswap_slots_in_use(void)
 	unsigned int tag;
 
 	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
-		nr += atomic_long_read(&vswap_nr_backend[tag]);
+		nr += vswap_backend_sum(tag);
 	return max(nr, 0L);
+}
+
+/*
+ * How far the per-backend counts read without their per-CPU parts may be
+ * off, either way: what each online CPU has counted and not yet folded in,
+ * under percpu_counter_batch a counter.
+ */
+static long vswap_count_slack(void)
+{
+#ifdef CONFIG_SMP
+	return (long)VSWAP_NR_BACKENDS * num_online_cpus() *
+	       percpu_counter_batch;
+#else
+	return 0;
+#endif
+}
+
+/**
+ * vswap_slots_free - how many more slots the virtual space has
+ *
+ * The slots of every cluster but 0, which is never used, less those in
+ * use. The per-backend counts are read without summing their per-CPU
+ * parts (each total alone may be briefly negative; their sum is not),
+ * unless that could be off by as much as the room left: near full, they
+ * are summed (vswap_slots_in_use()), so that reclaim does not see the
+ * space full before it is.
+ *
+ * Context: any context but NMI; takes no lock unless near full.
+ * Return: a number of slots, which may be negative when over the limit.
+ */
+long vswap_slots_free(void)
+{
+	long room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS, nr = 0;
+	unsigned int tag;
+
+	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
+		nr += percpu_counter_read(&vswap_nr_backend[tag]);
+	if (room - nr > vswap_count_slack())
+		return room - nr;
+	return room - (long)vswap_slots_in_use();
 }
 
 /**
@@ -1237,7 +1293,7 @@ unsigned long vswap_max_slots(void)
  */
 unsigned long vswap_backend_slots(unsigned int tag)
 {
-	return max(atomic_long_read(&vswap_nr_backend[tag]), 0L);
+	return max(vswap_backend_sum(tag), 0L);
 }
 
 /**
@@ -1324,17 +1380,27 @@ static unsigned long __init vswap_space_clusters(void)
  * The virtual space is bounded by twice the RAM in pages, or by
  * vswap_space= (Documentation/admin-guide/mm/vswap.rst).
  *
- * Return: 0, or -ENOMEM if the cluster table cannot be allocated.
+ * Until it succeeds vswap_max_clusters is 0: vswap_alloc() fails, so no
+ * slot exists and no per-backend count is changed.
+ *
+ * Return: 0, or -ENOMEM if the cluster table or the per-backend counters
+ * cannot be allocated.
  */
 int __init vswap_table_init(void)
 {
 	unsigned int max = vswap_space_clusters();
 	int ret;
 
+	if (percpu_counter_init_many(vswap_nr_backend, 0, GFP_KERNEL,
+				     VSWAP_NR_BACKENDS))
+		return -ENOMEM;
 	vswap_cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_PANIC);
 	vswap_table = kvcalloc(max + 1, sizeof(*vswap_table), GFP_KERNEL);
-	if (!vswap_table)
+	if (!vswap_table) {
+		percpu_counter_destroy_many(vswap_nr_backend,
+					    VSWAP_NR_BACKENDS);
 		return -ENOMEM;
+	}
 	vswap_table_size = max + 1;
 	vswap_max_clusters = max;
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/vswap:dead",

@@ -164,18 +164,16 @@ static void vswap_free_backends(const struct vswap_held *held,
 static void vswap_release_held(const struct vswap_held *held, unsigned int nr,
 			       bool unpin)
 {
-	unsigned int i, j, n, nr_phys;
+	unsigned int i, j, nr_phys;
+	unsigned short id;
 
-	for (i = 0; i < nr; i += n) {
+	for (i = 0; i < nr; i = j) {
+		id = held[i].memcg_id;
 		nr_phys = 0;
-		for (n = 0; i + n < nr &&
-		     held[i + n].memcg_id == held[i].memcg_id; n++)
-			;
-		for (j = i; j < i + n; j++)
+		for (j = i; j < nr && held[j].memcg_id == id; j++)
 			if ((held[j].backend & VSWAP_TAG_MASK) == VSWAP_PHYS)
 				nr_phys++;
-		mem_cgroup_swap_release(held[i].memcg_id, nr_phys,
-					unpin ? n : 0);
+		mem_cgroup_swap_release(id, nr_phys, unpin ? j - i : 0);
 	}
 	vswap_free_backends(held, nr);
 }
@@ -634,8 +632,7 @@ int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero)
  */
 long vswap_nr_swappable(void)
 {
-	long room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS -
-		    vswap_slots_in_use();
+	long room = vswap_slots_free();
 
 	if (!zswap_is_enabled() || zswap_pool_full())
 		room = min(room, get_nr_swap_pages());

@@ -72,6 +72,7 @@ bool vswap_next_on_device(unsigned int type, unsigned long *vslot,
 			  unsigned long *word);
 bool vswap_next_cache_only(unsigned long *vslot);
 unsigned long vswap_slots_in_use(void);
+long vswap_slots_free(void);
 unsigned long vswap_max_slots(void);
 unsigned long vswap_backend_slots(unsigned int tag);
 unsigned long vswap_metadata_bytes(void);

@@ -26,6 +26,9 @@
  *              written back to the device by the zswap shrinker: read
  *              back a page at a time from both (zswpin and pswpin both
  *              move), every byte intact
+ *   mixed_free as mixed_in, but unmapped unread: the device slots among
+ *              zswap entries, freed together, give back their memcg swap
+ *              charge (memory.swap.current)
  *   swapoff    folios written whole to the disk /dev/vda and left in the
  *              swap cache, a quarter of them mapped again: the disk is
  *              swapped off under them. The cached folios give their data
@@ -49,12 +52,12 @@
  *   offload_reject  engine errors reported to zswap (fail_to_caller): it
  *                   refuses the folios, which go to the device whole
  *
- * zswap, mixed and mixed_in need a zswap that stores large folios (6.12's
- * refuses them; the per-size zswpout counter came with that): elsewhere
- * they are skipped. After each case the memory is freed, and virtual
- * swap's slots and zswap's stored pages must be back where they were, but
- * for what folios left in the swap cache hold; no more of this task's
- * pages may be swapped out than before the case.
+ * zswap, mixed, mixed_in and mixed_free need a zswap that stores large
+ * folios (6.12's refuses them; the per-size zswpout counter came with
+ * that): elsewhere they are skipped. After each case the memory is freed,
+ * and virtual swap's slots and zswap's stored pages must be back where
+ * they were, but for what folios left in the swap cache hold; no more of
+ * this task's pages may be swapped out than before the case.
  *
  * Each case needs the environment it names: zswap enabled or not, a swap
  * device or none (see the check suite).
@@ -758,25 +761,109 @@ restore:
 }
 
 /*
- * Folios zswap stored whole, of which the zswap shrinker (run by
- * memory.reclaim of this task's cgroup) then writes some pages back to the
- * device: their backends disagree, and the faults read them a page at a
- * time, from zswap and from the device (the counts of folios read whole
- * are printed; how many stayed whole depends on the shrinker).
+ * Swap the folios of @buf out whole to zswap, then have the zswap shrinker
+ * write some of their pages back to the device, a small reclaim of the
+ * task's cgroup @cg at a time (each entry is rotated once before it is
+ * written back), until a folio's worth went: the rest stays in zswap.
+ * @before is read first; on success @mid after the write-back, and the
+ * shrinker is left off, so that what the case does next does not reclaim
+ * again.
+ * Return: the pages written back, or -1 on an error.
  */
-static int test_mixed_in(const char *what)
+static long write_back_part(const char *what, const char *cg, char *buf,
+			    size_t size, struct counts *before,
+			    struct counts *mid)
+{
+	size_t folio_pages = MTHP_KB * 1024 / page_size();
+	char path[PATH_MAX + 16], val[32];
+	uint64_t wb = 0;
+	int i, err;
+
+	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
+	counts_read(before);
+	if (!pageout_enough(what, buf, size))
+		return -1;
+	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
+	snprintf(val, sizeof(val), "%zu", size / 128);
+	for (i = 1; i <= 32; i++) {
+		err = write_str(path, val);
+		if (err && err != -EAGAIN) {
+			ksft_print_msg("write %s to %s: %s\n", val, path,
+				       strerror(-err));
+			return -1;
+		}
+		counts_read(mid);
+		wb = delta(before, mid, VM_ZSWPWB);
+		if (wb >= folio_pages)
+			break;
+	}
+	if (write_str("/sys/module/zswap/parameters/shrinker_enabled", "N"))
+		return -1;
+	ksft_print_msg("%s: %llu folios stored whole in zswap, %llu pages written back\n",
+		       what, (unsigned long long)
+		       (mid->mthp[MTHP_ZSWPOUT] - before->mthp[MTHP_ZSWPOUT]),
+		       (unsigned long long)wb);
+	return wb;
+}
+
+/*
+ * After mixed_free's munmap(), the memcg's swap charge must be back where
+ * it was (@start), within what freed slots waiting in the per-CPU swap
+ * slot caches keep charged without virtual swap, and what the swap cache
+ * has gained meanwhile (@held): polled for a second, as held_released().
+ */
+static bool swap_charge_released(const char *what, const char *cg,
+				 uint64_t start, const struct held *held)
+{
+	uint64_t now = 0, slack = 0, cached;
+	struct held h;
+	int i;
+
+	if (!vswap_enabled())
+		slack = SLOTS_CACHED_PAGES * sysconf(_SC_NPROCESSORS_CONF) *
+			page_size();
+	for (i = 0; i < 10; i++) {
+		held_read(&h);
+		cached = h.cached > held->cached ?
+			 (h.cached - held->cached) * page_size() : 0;
+		if (cg_read(cg, "memory.swap.current", &now))
+			return false;
+		if (now <= start + slack + cached)
+			return true;
+		usleep(100000);
+	}
+	ksft_print_msg("%s: memory.swap.current %llu after the free, was %llu; allowed %llu for the slot caches and %llu for the swap cache: device slot charges not given back\n",
+		       what, (unsigned long long)now,
+		       (unsigned long long)start, (unsigned long long)slack,
+		       (unsigned long long)cached);
+	return false;
+}
+
+/*
+ * Folios zswap stored whole, of which the zswap shrinker then wrote some
+ * pages back to the device (write_back_part()): their backends disagree.
+ * The swap cache the write-back left is dropped. mixed_in (@read) then
+ * faults them back, a page at a time, from zswap and from the device (the
+ * counts of folios read whole are printed; how many stayed whole depends
+ * on the shrinker). mixed_free unmaps them unread, so that runs of slots
+ * naming zswap entries and device slots, their records naming one memcg,
+ * are freed together: the device slots' charges, there before the
+ * munmap() (memory.swap.current above its start), must all be given back
+ * (swap_charge_released()), with the slots and the zswap entries.
+ */
+static int mixed_written_back(const char *what, bool read)
 {
 	size_t size = opt.size ? opt.size : 16 * MiB;
 	size_t folio_pages = MTHP_KB * 1024 / page_size();
 	struct saved_setting shrinker = { 0 };
+	uint64_t swap_start = 0, swap_mid = 0;
 	struct counts before, mid, after;
-	char cg[PATH_MAX], path[PATH_MAX + 16], val[32];
+	char cg[PATH_MAX];
 	struct mthp_settings m;
 	struct held start;
-	long dropped = -1;
-	uint64_t wb = 0;
+	long dropped = -1, wb;
 	bool ok = false;
-	int i, err, ret;
+	int ret;
 	char *buf;
 
 	ret = need(what, 1, true);
@@ -793,44 +880,31 @@ static int test_mixed_in(const char *what)
 		goto restore;
 	ret = KSFT_FAIL;
 	if (setting_set(&shrinker,
-			"/sys/module/zswap/parameters/shrinker_enabled", "Y"))
+			"/sys/module/zswap/parameters/shrinker_enabled", "Y") ||
+	    cg_read(cg, "memory.swap.current", &swap_start))
 		goto restore;
 	held_read(&start);
 	buf = map_anon(size, MTHP_KB * 1024);
 	if (!buf)
 		goto restore;
-	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
-	counts_read(&before);
-	if (!pageout_enough(what, buf, size))
+	wb = write_back_part(what, cg, buf, size, &before, &mid);
+	if (wb < 0)
 		goto unmap;
-	/*
-	 * Write back a part only, a small reclaim at a time (each entry is
-	 * rotated once before it is written back), until a folio's worth
-	 * went: the rest stays in zswap.
-	 */
-	snprintf(path, sizeof(path), "%s/memory.reclaim", cg);
-	snprintf(val, sizeof(val), "%zu", size / 128);
-	for (i = 1; i <= 32; i++) {
-		err = write_str(path, val);
-		if (err && err != -EAGAIN) {
-			ksft_print_msg("write %s to %s: %s\n", val, path,
-				       strerror(-err));
-			goto unmap;
-		}
-		counts_read(&mid);
-		wb = delta(&before, &mid, VM_ZSWPWB);
-		if (wb >= folio_pages)
-			break;
-	}
-	/* No more: dropping the swap cache below reclaims again. */
-	if (write_str("/sys/module/zswap/parameters/shrinker_enabled", "N"))
-		goto unmap;
-	ksft_print_msg("%s: %llu folios stored whole in zswap, %llu pages written back\n",
-		       what, (unsigned long long)
-		       (mid.mthp[MTHP_ZSWPOUT] - before.mthp[MTHP_ZSWPOUT]),
-		       (unsigned long long)wb);
 	dropped = swapcache_drop(what, buf, size);
 	counts_read(&mid);
+	if (!read) {
+		ok = dropped >= 0 && wb > 0 &&
+		     mid.mthp[MTHP_ZSWPOUT] != before.mthp[MTHP_ZSWPOUT] &&
+		     !cg_read(cg, "memory.swap.current", &swap_mid) &&
+		     swap_mid > swap_start;
+		ksft_print_msg("%s: memory.swap.current %llu before the free, %llu at the start\n",
+			       what, (unsigned long long)swap_mid,
+			       (unsigned long long)swap_start);
+		if (!ok)
+			ksft_print_msg("%s: want folios stored whole in zswap, some of their pages written back and charged, the swap cache dropped\n",
+				       what);
+		goto unmap;
+	}
 	ok = verify(what, buf, size, PAT_COMPRESSIBLE, opt.seed);
 	counts_read(&after);
 	ok &= dropped >= 0 && swapped_in(what, &mid.vm, &after.vm, dropped);
@@ -849,10 +923,22 @@ static int test_mixed_in(const char *what)
 unmap:
 	munmap(buf, size);
 	ok &= held_released(what, &start);
+	if (!read && ok)
+		ok = swap_charge_released(what, cg, swap_start, &start);
 restore:
 	setting_restore(&shrinker);
 	mthp_restore(&m);
 	return ok ? KSFT_PASS : ret == KSFT_SKIP ? ret : KSFT_FAIL;
+}
+
+static int test_mixed_in(const char *what)
+{
+	return mixed_written_back(what, true);
+}
+
+static int test_mixed_free(const char *what)
+{
+	return mixed_written_back(what, false);
 }
 
 /*
@@ -975,6 +1061,7 @@ static const struct {
 	{ "scattered",	test_scattered },
 	{ "file",	test_file },
 	{ "mixed_in",	test_mixed_in },
+	{ "mixed_free",	test_mixed_free },
 	{ "swapoff",	test_swapoff },
 	{ "offload",	test_offload },
 	{ "offload_faults", test_offload_faults },
@@ -996,7 +1083,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: swap_large [options]\n"
 		"Swap 64 kB folios out whole through each backend, verify them.\n"
-		"Cases: zswap zero device mixed scattered file mixed_in swapoff\n"
+		"Cases: zswap zero device mixed scattered file mixed_in\n"
+		"       mixed_free swapoff\n"
 		"       offload offload_faults offload_reject (zswap compressor\n"
 		"       lz4-offload-emu)\n"
 		COMMON_USAGE
