@@ -765,6 +765,11 @@ restore:
  * write some of their pages back to the device, a small reclaim of the
  * task's cgroup @cg at a time (each entry is rotated once before it is
  * written back), until a folio's worth went: the rest stays in zswap.
+ * The shrinker writes back batches of entries, whole folios of the
+ * oldest; so then the cgroup is held at its zswap usage (memory.zswap.max)
+ * while more folios are stored, one at a time, until a folio of @buf is
+ * left with pages in both: each store first writes back the oldest
+ * entries (shrink_memcg(): one, or the compressor's batch).
  * @before is read first; on success @mid after the write-back, and the
  * shrinker is left off, so that what the case does next does not reclaim
  * again.
@@ -775,8 +780,11 @@ static long write_back_part(const char *what, const char *cg, char *buf,
 			    struct counts *mid)
 {
 	size_t folio_pages = MTHP_KB * 1024 / page_size();
-	char path[PATH_MAX + 16], val[32];
-	uint64_t wb = 0;
+	size_t folio = MTHP_KB * 1024, more = 2 * folio_pages * folio;
+	char path[PATH_MAX + 24], val[32];
+	struct saved_setting zswap_max = { 0 };
+	uint64_t wb = 0, wb_shrinker, zswap = 0;
+	char *extra;
 	int i, err;
 
 	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
@@ -799,10 +807,36 @@ static long write_back_part(const char *what, const char *cg, char *buf,
 	}
 	if (write_str("/sys/module/zswap/parameters/shrinker_enabled", "N"))
 		return -1;
-	ksft_print_msg("%s: %llu folios stored whole in zswap, %llu pages written back\n",
+	wb_shrinker = wb;
+	if (!wb || cg_read(cg, "memory.zswap.current", &zswap))
+		goto out;
+	snprintf(path, sizeof(path), "%s/memory.zswap.max", cg);
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)zswap);
+	extra = map_anon(more, folio);
+	if (!extra || setting_set(&zswap_max, path, val)) {
+		if (extra)
+			munmap(extra, more);
+		return -1;
+	}
+	pattern_fill(extra, more, PAT_COMPRESSIBLE, opt.seed + 1);
+	for (i = 0; i * folio < more && !(wb % folio_pages); i++) {
+		if (madvise(extra + i * folio, folio, MADV_PAGEOUT)) {
+			ksft_perror("madvise(MADV_PAGEOUT)");
+			break;
+		}
+		counts_read(mid);
+		wb = delta(before, mid, VM_ZSWPWB);
+	}
+	setting_restore(&zswap_max);
+	munmap(extra, more);
+	counts_read(mid);
+	wb = delta(before, mid, VM_ZSWPWB);
+out:
+	ksft_print_msg("%s: %llu folios stored whole in zswap, %llu pages written back (%llu by the shrinker, %llu as more folios were stored)\n",
 		       what, (unsigned long long)
 		       (mid->mthp[MTHP_ZSWPOUT] - before->mthp[MTHP_ZSWPOUT]),
-		       (unsigned long long)wb);
+		       (unsigned long long)wb, (unsigned long long)wb_shrinker,
+		       (unsigned long long)(wb - wb_shrinker));
 	return wb;
 }
 
@@ -840,8 +874,8 @@ static bool swap_charge_released(const char *what, const char *cg,
 }
 
 /*
- * Folios zswap stored whole, of which the zswap shrinker then wrote some
- * pages back to the device (write_back_part()): their backends disagree.
+ * Folios zswap stored whole, then some of their pages written back to the
+ * device, one folio in part (write_back_part()): their backends disagree.
  * The swap cache the write-back left is dropped. mixed_in (@read) then
  * faults them back, a page at a time, from zswap and from the device (the
  * counts of folios read whole are printed; how many stayed whole depends
@@ -893,7 +927,7 @@ static int mixed_written_back(const char *what, bool read)
 	dropped = swapcache_drop(what, buf, size);
 	counts_read(&mid);
 	if (!read) {
-		ok = dropped >= 0 && wb > 0 &&
+		ok = dropped >= 0 && wb % folio_pages &&
 		     mid.mthp[MTHP_ZSWPOUT] != before.mthp[MTHP_ZSWPOUT] &&
 		     !cg_read(cg, "memory.swap.current", &swap_mid) &&
 		     swap_mid > swap_start;
@@ -901,7 +935,7 @@ static int mixed_written_back(const char *what, bool read)
 			       what, (unsigned long long)swap_mid,
 			       (unsigned long long)swap_start);
 		if (!ok)
-			ksft_print_msg("%s: want folios stored whole in zswap, some of their pages written back and charged, the swap cache dropped\n",
+			ksft_print_msg("%s: want folios stored whole in zswap, some of their pages written back and charged, one folio in part, the swap cache dropped\n",
 				       what);
 		goto unmap;
 	}
@@ -913,10 +947,10 @@ static int mixed_written_back(const char *what, bool read)
 	ksft_print_msg("%s: read back: %llu pages from zswap, %llu from the device\n",
 		       what, (unsigned long long)delta(&mid, &after, VM_ZSWPIN),
 		       (unsigned long long)delta(&mid, &after, VM_PSWPIN));
-	if (mid.mthp[MTHP_ZSWPOUT] == before.mthp[MTHP_ZSWPOUT] || !wb ||
-	    !delta(&mid, &after, VM_PSWPIN) ||
+	if (mid.mthp[MTHP_ZSWPOUT] == before.mthp[MTHP_ZSWPOUT] ||
+	    !(wb % folio_pages) || !delta(&mid, &after, VM_PSWPIN) ||
 	    !delta(&mid, &after, VM_ZSWPIN)) {
-		ksft_print_msg("%s: want folios stored whole in zswap, then some of their pages written back, and pages read from both\n",
+		ksft_print_msg("%s: want folios stored whole in zswap, then some of their pages written back, one folio in part, and pages read from both\n",
 			       what);
 		ok = false;
 	}
