@@ -168,8 +168,10 @@ static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
  * Slots in use by backend tag, for /sys/kernel/mm/vswap; their sum is the
  * number of slots in use, each counted under exactly one tag. Per-CPU
  * counters: every slot allocated, freed or given a new backend changes
- * one, and reclaim reads their sum without summing over CPUs unless the
- * virtual space is near full (vswap_slots_free()).
+ * one, and reclaim reads them without summing over CPUs unless the
+ * virtual space is near full (vswap_slots_free()). A count read so, or
+ * summed while slots change backend, may be briefly negative: readers
+ * clamp what they return.
  */
 static struct percpu_counter vswap_nr_backend[VSWAP_NR_BACKENDS];
 
@@ -1236,13 +1238,14 @@ unsigned long vswap_slots_in_use(void)
 
 /*
  * How far the per-backend counts read without their per-CPU parts may be
- * off, either way: what each online CPU has counted and not yet folded in,
- * under percpu_counter_batch a counter.
+ * off, either way: what each CPU has counted and not yet folded in, under
+ * percpu_counter_batch a counter. (A CPU may hold more for a moment when
+ * the batch shrinks as CPUs go offline.)
  */
 static long vswap_count_slack(void)
 {
 #ifdef CONFIG_SMP
-	return (long)VSWAP_NR_BACKENDS * num_online_cpus() *
+	return (long)VSWAP_NR_BACKENDS * num_possible_cpus() *
 	       percpu_counter_batch;
 #else
 	return 0;
@@ -1254,19 +1257,23 @@ static long vswap_count_slack(void)
  *
  * The slots of every cluster but 0, which is never used, less those in
  * use. The per-backend counts are read without summing their per-CPU
- * parts (each total alone may be briefly negative; their sum is not),
- * unless that could be off by as much as the room left: near full, they
- * are summed (vswap_slots_in_use()), so that reclaim does not see the
- * space full before it is.
+ * parts, unless that could be off by as much as the room left: near full,
+ * where the error could show room that is not there or hide room that
+ * is, they are summed (vswap_slots_in_use()), at the cost of a walk over
+ * the CPUs on every call there.
  *
- * Context: any context but NMI; takes no lock unless near full.
- * Return: a number of slots, which may be negative when over the limit.
+ * Context: any context but NMI; takes the counters' locks near full.
+ * Return: a number of slots, which may be negative when over the limit;
+ * 0 before vswap_table_init() has set the space up, or if it failed.
  */
 long vswap_slots_free(void)
 {
-	long room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS, nr = 0;
+	long room, nr = 0;
 	unsigned int tag;
 
+	if (!READ_ONCE(vswap_max_clusters))
+		return 0;
+	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS;
 	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
 		nr += percpu_counter_read(&vswap_nr_backend[tag]);
 	if (room - nr > vswap_count_slack())
@@ -1381,7 +1388,8 @@ static unsigned long __init vswap_space_clusters(void)
  * vswap_space= (Documentation/admin-guide/mm/vswap.rst).
  *
  * Until it succeeds vswap_max_clusters is 0: vswap_alloc() fails, so no
- * slot exists and no per-backend count is changed.
+ * slot exists and no per-backend count is changed, and vswap_slots_free()
+ * reads none.
  *
  * Return: 0, or -ENOMEM if the cluster table or the per-backend counters
  * cannot be allocated.

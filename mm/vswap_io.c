@@ -628,6 +628,8 @@ int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero)
  * Every page swapped out needs a virtual slot; with zswap off or full it
  * also needs a device slot.
  *
+ * Context: any context but NMI; near a full virtual space it takes locks
+ * (vswap_slots_free()).
  * Return: a number of pages, which may be negative when over the limit.
  */
 long vswap_nr_swappable(void)

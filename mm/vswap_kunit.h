@@ -295,6 +295,31 @@ static void vswap_test_limit(struct kunit *test)
 	WRITE_ONCE(vswap_max_clusters, saved);
 }
 
+/*
+ * vswap_slots_free() is within the counters' slack of the room left, and
+ * exact near full (the limit lowered to the clusters the slots in use
+ * fill), where it sums the counters over the CPUs.
+ */
+static void vswap_test_slots_free(struct kunit *test)
+{
+	unsigned int saved = vswap_max_clusters;
+	long slack = vswap_count_slack(), room;
+	unsigned long v;
+
+	KUNIT_ASSERT_EQ(test, vswap_alloc(VSWAP_CLUSTER_SHIFT, 0, &v), 0);
+	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS - vswap_slots_in_use();
+	KUNIT_EXPECT_LE(test, abs(vswap_slots_free() - room), slack);
+
+	flush_work(&vswap_spare_work);
+	WRITE_ONCE(vswap_max_clusters,
+		   vswap_slots_in_use() >> VSWAP_CLUSTER_SHIFT);
+	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS - vswap_slots_in_use();
+	KUNIT_EXPECT_LE(test, room, 0L);
+	KUNIT_EXPECT_EQ(test, vswap_slots_free(), room);
+	WRITE_ONCE(vswap_max_clusters, saved);
+	vswap_cache_put(v, VSWAP_CLUSTER_SLOTS);
+}
+
 struct vswap_stress {
 	struct completion done;
 	atomic_t *errors;
@@ -413,6 +438,7 @@ static struct kunit_case vswap_test_cases[] = {
 	KUNIT_CASE(vswap_test_backend),
 	KUNIT_CASE(vswap_test_only_cache),
 	KUNIT_CASE(vswap_test_limit),
+	KUNIT_CASE(vswap_test_slots_free),
 	KUNIT_CASE_SLOW(vswap_test_concurrent),
 	{}
 };

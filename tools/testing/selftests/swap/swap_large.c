@@ -766,10 +766,13 @@ restore:
  * task's cgroup @cg at a time (each entry is rotated once before it is
  * written back), until a folio's worth went: the rest stays in zswap.
  * The shrinker writes back batches of entries, whole folios of the
- * oldest; so then the cgroup is held at its zswap usage (memory.zswap.max)
- * while more folios are stored, one at a time, until a folio of @buf is
- * left with pages in both: each store first writes back the oldest
- * entries (shrink_memcg(): one, or the compressor's batch).
+ * oldest; so then the cgroup is held over its zswap limit (memory.zswap.max
+ * of a page) while more folios are stored, one at a time, until the pages
+ * written back are not a whole number of folios: each store first writes
+ * back the oldest entries (shrink_memcg(): one, or the compressor's
+ * batch), pages of the next folio of @buf, which is left with pages in
+ * both. (The count is the guest's zswpwb: nothing else there writes back
+ * meanwhile.)
  * @before is read first; on success @mid after the write-back, and the
  * shrinker is left off, so that what the case does next does not reclaim
  * again.
@@ -783,7 +786,7 @@ static long write_back_part(const char *what, const char *cg, char *buf,
 	size_t folio = MTHP_KB * 1024, more = 2 * folio_pages * folio;
 	char path[PATH_MAX + 24], val[32];
 	struct saved_setting zswap_max = { 0 };
-	uint64_t wb = 0, wb_shrinker, zswap = 0;
+	uint64_t wb = 0, wb_shrinker, whole;
 	char *extra;
 	int i, err;
 
@@ -808,10 +811,11 @@ static long write_back_part(const char *what, const char *cg, char *buf,
 	if (write_str("/sys/module/zswap/parameters/shrinker_enabled", "N"))
 		return -1;
 	wb_shrinker = wb;
-	if (!wb || cg_read(cg, "memory.zswap.current", &zswap))
+	whole = mid->mthp[MTHP_ZSWPOUT] - before->mthp[MTHP_ZSWPOUT];
+	if (!wb)
 		goto out;
 	snprintf(path, sizeof(path), "%s/memory.zswap.max", cg);
-	snprintf(val, sizeof(val), "%llu", (unsigned long long)zswap);
+	snprintf(val, sizeof(val), "%zu", page_size());
 	extra = map_anon(more, folio);
 	if (!extra || setting_set(&zswap_max, path, val)) {
 		if (extra)
@@ -833,9 +837,8 @@ static long write_back_part(const char *what, const char *cg, char *buf,
 	wb = delta(before, mid, VM_ZSWPWB);
 out:
 	ksft_print_msg("%s: %llu folios stored whole in zswap, %llu pages written back (%llu by the shrinker, %llu as more folios were stored)\n",
-		       what, (unsigned long long)
-		       (mid->mthp[MTHP_ZSWPOUT] - before->mthp[MTHP_ZSWPOUT]),
-		       (unsigned long long)wb, (unsigned long long)wb_shrinker,
+		       what, (unsigned long long)whole, (unsigned long long)wb,
+		       (unsigned long long)wb_shrinker,
 		       (unsigned long long)(wb - wb_shrinker));
 	return wb;
 }
@@ -883,7 +886,9 @@ static bool swap_charge_released(const char *what, const char *cg,
  * naming zswap entries and device slots, their records naming one memcg,
  * are freed together: the device slots' charges, there before the
  * munmap() (memory.swap.current above its start), must all be given back
- * (swap_charge_released()), with the slots and the zswap entries.
+ * (swap_charge_released()), with the slots and the zswap entries. Giving
+ * back more than they hold takes the memcg's swap counter below zero,
+ * which page_counter warns of: a kernel warning fails the run.
  */
 static int mixed_written_back(const char *what, bool read)
 {
