@@ -1208,22 +1208,15 @@ bool vswap_next_cache_only(unsigned long *vslot)
 	return vswap_find_next(VSWAP_FIND_CACHE_ONLY, 0, vslot, &word);
 }
 
-/* One backend's count summed over CPUs; 0 if virtual swap failed to start. */
-static long vswap_backend_sum(unsigned int tag)
-{
-	if (!percpu_counter_initialized(&vswap_nr_backend[tag]))
-		return 0;
-	return percpu_counter_sum(&vswap_nr_backend[tag]);
-}
-
 /**
  * vswap_slots_in_use - number of virtual swap slots allocated
  *
  * The sum of the per-backend counts, each summed over CPUs in turn: a
  * snapshot, which may be off by the slots whose backend changes meanwhile.
  *
- * Context: any context but NMI; takes each counter's lock and walks the
- * online CPUs: for sysfs and tests, not for every reclaim pass.
+ * Context: any context but NMI, after vswap_table_init(); takes each
+ * counter's lock and walks the online CPUs: for sysfs and tests. Reclaim
+ * reads vswap_slots_free(), which sums them only near full.
  * Return: the number of slots in use.
  */
 unsigned long vswap_slots_in_use(void)
@@ -1232,15 +1225,14 @@ unsigned long vswap_slots_in_use(void)
 	unsigned int tag;
 
 	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
-		nr += vswap_backend_sum(tag);
+		nr += percpu_counter_sum(&vswap_nr_backend[tag]);
 	return max(nr, 0L);
 }
 
 /*
  * How far the per-backend counts read without their per-CPU parts may be
  * off, either way: what each CPU has counted and not yet folded in, under
- * percpu_counter_batch a counter. (A CPU may hold more for a moment when
- * the batch shrinks as CPUs go offline.)
+ * percpu_counter_batch a counter.
  */
 static long vswap_count_slack(void)
 {
@@ -1264,14 +1256,15 @@ static long vswap_count_slack(void)
  *
  * Context: any context but NMI; takes the counters' locks near full.
  * Return: a number of slots, which may be negative when over the limit;
- * 0 before vswap_table_init() has set the space up, or if it failed.
+ * 0 before vswap_table_init() has set the space up.
  */
 long vswap_slots_free(void)
 {
 	long room, nr = 0;
 	unsigned int tag;
 
-	if (!READ_ONCE(vswap_max_clusters))
+	/* Pairs with vswap_table_init(): the counters are set up. */
+	if (!smp_load_acquire(&vswap_max_clusters))
 		return 0;
 	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS;
 	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
@@ -1300,7 +1293,9 @@ unsigned long vswap_max_slots(void)
  */
 unsigned long vswap_backend_slots(unsigned int tag)
 {
-	return max(vswap_backend_sum(tag), 0L);
+	long nr = percpu_counter_sum(&vswap_nr_backend[tag]);
+
+	return max(nr, 0L);
 }
 
 /**
@@ -1389,7 +1384,7 @@ static unsigned long __init vswap_space_clusters(void)
  *
  * Until it succeeds vswap_max_clusters is 0: vswap_alloc() fails, so no
  * slot exists and no per-backend count is changed, and vswap_slots_free()
- * reads none.
+ * reads none. The caller panics if it fails.
  *
  * Return: 0, or -ENOMEM if the cluster table or the per-backend counters
  * cannot be allocated.
@@ -1410,7 +1405,8 @@ int __init vswap_table_init(void)
 		return -ENOMEM;
 	}
 	vswap_table_size = max + 1;
-	vswap_max_clusters = max;
+	/* The counters and the table before the space (vswap_slots_free()). */
+	smp_store_release(&vswap_max_clusters, max);
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/vswap:dead",
 					NULL, vswap_cpu_dead);
 	WARN_ON(ret < 0);

@@ -295,29 +295,50 @@ static void vswap_test_limit(struct kunit *test)
 	WRITE_ONCE(vswap_max_clusters, saved);
 }
 
+/* The per-backend counts as vswap_slots_free() reads them far from full. */
+static long vswap_test_fast_used(void)
+{
+	long nr = 0;
+	unsigned int tag;
+
+	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
+		nr += percpu_counter_read(&vswap_nr_backend[tag]);
+	return nr;
+}
+
 /*
- * vswap_slots_free() is within the counters' slack of the room left, and
- * exact near full (the limit lowered to the clusters the slots in use
- * fill), where it sums the counters over the CPUs.
+ * vswap_slots_free() reads the counters without their per-CPU parts far
+ * from full, sums them near full, and reads nothing while there is no
+ * space. A cluster's worth of slots counted on this CPU alone (not folded
+ * in, and no real slots) tells the two reads apart.
  */
 static void vswap_test_slots_free(struct kunit *test)
 {
+	struct percpu_counter *fbc = &vswap_nr_backend[VSWAP_ZERO];
 	unsigned int saved = vswap_max_clusters;
-	long slack = vswap_count_slack(), room;
-	unsigned long v;
+	long room;
 
-	KUNIT_ASSERT_EQ(test, vswap_alloc(VSWAP_CLUSTER_SHIFT, 0, &v), 0);
-	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS - vswap_slots_in_use();
-	KUNIT_EXPECT_LE(test, abs(vswap_slots_free() - room), slack);
+	percpu_counter_add_local(fbc, VSWAP_CLUSTER_SLOTS);
+	KUNIT_EXPECT_NE(test, (long)vswap_slots_in_use(),
+			vswap_test_fast_used());
+	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS;
+	KUNIT_EXPECT_GT(test, room - vswap_test_fast_used(),
+			vswap_count_slack());
+	KUNIT_EXPECT_EQ(test, vswap_slots_free(),
+			room - vswap_test_fast_used());
 
+	/* near full: one cluster, less than the slots in use */
 	flush_work(&vswap_spare_work);
-	WRITE_ONCE(vswap_max_clusters,
-		   vswap_slots_in_use() >> VSWAP_CLUSTER_SHIFT);
-	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS - vswap_slots_in_use();
+	WRITE_ONCE(vswap_max_clusters, 1);
+	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS -
+	       (long)vswap_slots_in_use();
 	KUNIT_EXPECT_LE(test, room, 0L);
 	KUNIT_EXPECT_EQ(test, vswap_slots_free(), room);
+
+	WRITE_ONCE(vswap_max_clusters, 0);
+	KUNIT_EXPECT_EQ(test, vswap_slots_free(), 0L);
 	WRITE_ONCE(vswap_max_clusters, saved);
-	vswap_cache_put(v, VSWAP_CLUSTER_SLOTS);
+	percpu_counter_add_local(fbc, -(long)VSWAP_CLUSTER_SLOTS);
 }
 
 struct vswap_stress {

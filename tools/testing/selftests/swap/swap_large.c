@@ -773,20 +773,20 @@ restore:
  * batch), pages of the next folio of @buf, which is left with pages in
  * both. (The count is the guest's zswpwb: nothing else there writes back
  * meanwhile.)
- * @before is read first; on success @mid after the write-back, and the
- * shrinker is left off, so that what the case does next does not reclaim
- * again.
+ * @before is read first; on success @mid after the write-back, *@whole
+ * the folios of @buf stored whole, and the shrinker is left off, so that
+ * what the case does next does not reclaim again.
  * Return: the pages written back, or -1 on an error.
  */
 static long write_back_part(const char *what, const char *cg, char *buf,
 			    size_t size, struct counts *before,
-			    struct counts *mid)
+			    struct counts *mid, uint64_t *whole)
 {
 	size_t folio_pages = MTHP_KB * 1024 / page_size();
 	size_t folio = MTHP_KB * 1024, more = 2 * folio_pages * folio;
 	char path[PATH_MAX + 24], val[32];
 	struct saved_setting zswap_max = { 0 };
-	uint64_t wb = 0, wb_shrinker, whole;
+	uint64_t wb = 0, wb_shrinker;
 	char *extra;
 	int i, err;
 
@@ -811,7 +811,7 @@ static long write_back_part(const char *what, const char *cg, char *buf,
 	if (write_str("/sys/module/zswap/parameters/shrinker_enabled", "N"))
 		return -1;
 	wb_shrinker = wb;
-	whole = mid->mthp[MTHP_ZSWPOUT] - before->mthp[MTHP_ZSWPOUT];
+	*whole = mid->mthp[MTHP_ZSWPOUT] - before->mthp[MTHP_ZSWPOUT];
 	if (!wb)
 		goto out;
 	snprintf(path, sizeof(path), "%s/memory.zswap.max", cg);
@@ -837,7 +837,7 @@ static long write_back_part(const char *what, const char *cg, char *buf,
 	wb = delta(before, mid, VM_ZSWPWB);
 out:
 	ksft_print_msg("%s: %llu folios stored whole in zswap, %llu pages written back (%llu by the shrinker, %llu as more folios were stored)\n",
-		       what, (unsigned long long)whole, (unsigned long long)wb,
+		       what, (unsigned long long)*whole, (unsigned long long)wb,
 		       (unsigned long long)wb_shrinker,
 		       (unsigned long long)(wb - wb_shrinker));
 	return wb;
@@ -900,6 +900,7 @@ static int mixed_written_back(const char *what, bool read)
 	char cg[PATH_MAX];
 	struct mthp_settings m;
 	struct held start;
+	uint64_t whole = 0;
 	long dropped = -1, wb;
 	bool ok = false;
 	int ret;
@@ -926,14 +927,13 @@ static int mixed_written_back(const char *what, bool read)
 	buf = map_anon(size, MTHP_KB * 1024);
 	if (!buf)
 		goto restore;
-	wb = write_back_part(what, cg, buf, size, &before, &mid);
+	wb = write_back_part(what, cg, buf, size, &before, &mid, &whole);
 	if (wb < 0)
 		goto unmap;
 	dropped = swapcache_drop(what, buf, size);
 	counts_read(&mid);
 	if (!read) {
-		ok = dropped >= 0 && wb % folio_pages &&
-		     mid.mthp[MTHP_ZSWPOUT] != before.mthp[MTHP_ZSWPOUT] &&
+		ok = dropped >= 0 && wb % folio_pages && whole &&
 		     !cg_read(cg, "memory.swap.current", &swap_mid) &&
 		     swap_mid > swap_start;
 		ksft_print_msg("%s: memory.swap.current %llu before the free, %llu at the start\n",
@@ -952,8 +952,7 @@ static int mixed_written_back(const char *what, bool read)
 	ksft_print_msg("%s: read back: %llu pages from zswap, %llu from the device\n",
 		       what, (unsigned long long)delta(&mid, &after, VM_ZSWPIN),
 		       (unsigned long long)delta(&mid, &after, VM_PSWPIN));
-	if (mid.mthp[MTHP_ZSWPOUT] == before.mthp[MTHP_ZSWPOUT] ||
-	    !(wb % folio_pages) || !delta(&mid, &after, VM_PSWPIN) ||
+	if (!whole || !(wb % folio_pages) || !delta(&mid, &after, VM_PSWPIN) ||
 	    !delta(&mid, &after, VM_ZSWPIN)) {
 		ksft_print_msg("%s: want folios stored whole in zswap, then some of their pages written back, one folio in part, and pages read from both\n",
 			       what);

@@ -62,6 +62,7 @@ typedef unsigned int gfp_t;
 	__atomic_compare_exchange_n((p), (old), (new), false,		\
 				    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 extern unsigned long vt_warnings;
 #define WARN_ONCE(cond, ...)						\
