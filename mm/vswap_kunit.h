@@ -308,37 +308,43 @@ static long vswap_test_fast_used(void)
 
 /*
  * vswap_slots_free() reads the counters without their per-CPU parts far
- * from full, sums them near full, and reads nothing while there is no
- * space. A cluster's worth of slots counted on this CPU alone (not folded
- * in, and no real slots) tells the two reads apart.
+ * from full, sums them near full (the limit lowered to the clusters that
+ * the slots in use fill), and reads nothing while there is no space. The
+ * two reads differ by what CPUs have counted and not folded in: if that
+ * is nothing, one slot more is counted on this CPU alone (no real slot).
  */
 static void vswap_test_slots_free(struct kunit *test)
 {
 	struct percpu_counter *fbc = &vswap_nr_backend[VSWAP_ZERO];
 	unsigned int saved = vswap_max_clusters;
-	long room;
+	long room, fast, added = 0;
+	unsigned long v;
 
-	percpu_counter_add_local(fbc, VSWAP_CLUSTER_SLOTS);
-	KUNIT_EXPECT_NE(test, (long)vswap_slots_in_use(),
-			vswap_test_fast_used());
+	KUNIT_ASSERT_EQ(test, vswap_alloc(VSWAP_CLUSTER_SHIFT, 0, &v), 0);
+	if ((long)vswap_slots_in_use() == vswap_test_fast_used()) {
+		percpu_counter_add_local(fbc, 1);
+		added = 1;
+	}
+	fast = vswap_test_fast_used();
+	KUNIT_EXPECT_NE(test, (long)vswap_slots_in_use(), fast);
 	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS;
-	KUNIT_EXPECT_GT(test, room - vswap_test_fast_used(),
-			vswap_count_slack());
-	KUNIT_EXPECT_EQ(test, vswap_slots_free(),
-			room - vswap_test_fast_used());
+	KUNIT_EXPECT_GT(test, room - fast, vswap_count_slack());
+	KUNIT_EXPECT_EQ(test, vswap_slots_free(), room - fast);
 
-	/* near full: one cluster, less than the slots in use */
 	flush_work(&vswap_spare_work);
-	WRITE_ONCE(vswap_max_clusters, 1);
+	WRITE_ONCE(vswap_max_clusters,
+		   vswap_slots_in_use() >> VSWAP_CLUSTER_SHIFT);
 	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS -
 	       (long)vswap_slots_in_use();
-	KUNIT_EXPECT_LE(test, room, 0L);
+	KUNIT_EXPECT_LE(test, room - vswap_test_fast_used(),
+			vswap_count_slack());
 	KUNIT_EXPECT_EQ(test, vswap_slots_free(), room);
 
 	WRITE_ONCE(vswap_max_clusters, 0);
 	KUNIT_EXPECT_EQ(test, vswap_slots_free(), 0L);
 	WRITE_ONCE(vswap_max_clusters, saved);
-	percpu_counter_add_local(fbc, -(long)VSWAP_CLUSTER_SLOTS);
+	percpu_counter_add_local(fbc, -added);
+	vswap_cache_put(v, VSWAP_CLUSTER_SLOTS);
 }
 
 struct vswap_stress {
