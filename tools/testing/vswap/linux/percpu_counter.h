@@ -4,7 +4,6 @@
 
 struct percpu_counter {
 	long count;
-	bool initialized;
 };
 
 static inline int percpu_counter_init_many(struct percpu_counter *fbc,
@@ -13,23 +12,16 @@ static inline int percpu_counter_init_many(struct percpu_counter *fbc,
 {
 	unsigned int i;
 
-	for (i = 0; i < nr; i++) {
+	for (i = 0; i < nr; i++)
 		fbc[i].count = value;
-		fbc[i].initialized = true;
-	}
 	return 0;
 }
 
 static inline void percpu_counter_destroy_many(struct percpu_counter *fbc,
 					       unsigned int nr)
 {
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		fbc[i].initialized = false;
 }
 
-#define percpu_counter_initialized(fbc)	((fbc)->initialized)
 #define percpu_counter_add(fbc, n)	__atomic_add_fetch(&(fbc)->count, (n), __ATOMIC_RELAXED)
 #define percpu_counter_read(fbc)	__atomic_load_n(&(fbc)->count, __ATOMIC_RELAXED)
 #define percpu_counter_sum(fbc)		percpu_counter_read(fbc)
