@@ -9,7 +9,8 @@
 #
 # Environment: ROUNDS (default 3), BENCH_OUT (default results/bench),
 # BENCH_SMP (default "2 1"), BENCH_ONLY (a regular expression: only the
-# workloads whose run name, ENV/NAME, matches; default all).
+# workloads whose run name, ENV/NAME, matches; default all),
+# BENCH_ALIGN_OBJS (harness/lib.sh; empty: none).
 set -eu
 . "$(dirname "$0")/lib.sh"
 
@@ -17,6 +18,8 @@ rounds=${ROUNDS:-3}
 out=${BENCH_OUT:-$TOP/results/bench}
 frags=("$TOP/configs/base.config" "$TOP/configs/bench.config")
 logs=$BUILD/logs/bench
+# the compressors at the same page offsets in both kernels
+export PAGE_ALIGN_OBJS=$BENCH_ALIGN_OBJS
 echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
 
 "$TOP/harness/build-kernel.sh" "$BASE_SRC" "$BUILD/base/obj/bench" "${frags[@]}"
@@ -54,4 +57,4 @@ fi
 mkdir -p "$out"
 "$TOP/harness/report.py" $aa --logs "$logs" --rounds "$rounds" --out "$out" \
 	--base-version "$(installed_base_version)" \
-	--command "make bench ROUNDS=$rounds${BENCH_SMP:+ BENCH_SMP='$BENCH_SMP'}${BENCH_ONLY:+ BENCH_ONLY='$BENCH_ONLY'}"
+	--command "make bench ROUNDS=$rounds${BENCH_SMP:+ BENCH_SMP='$BENCH_SMP'}${BENCH_ONLY:+ BENCH_ONLY='$BENCH_ONLY'} BENCH_ALIGN_OBJS='$BENCH_ALIGN_OBJS'"

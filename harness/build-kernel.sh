@@ -6,6 +6,15 @@
 # TARGETS="..." in the environment builds those make targets instead of
 # bzImage (e.g. single objects).
 #
+# PAGE_ALIGN_OBJS="a.o b.o" starts every function of those objects on a
+# page boundary (through kbuild's CFLAGS_<object>, given on the make
+# command line; each name must be that of exactly one C file's object,
+# which no kernel Makefile gives flags of its own). The benchmark kernels
+# use it for the compressor: under TCG a loop that crosses a page boundary
+# cannot be chained and looks its next block up on every iteration, so
+# where the link happens to put it would otherwise weigh more than the
+# code measured (results/tcg-layout/). The build checks the objects.
+#
 # The configuration is tinyconfig plus the fragments, in order. It is redone
 # only when a fragment or the base changes; every option a fragment asks for
 # must survive olddefconfig, or the build stops naming the option. Objects are
@@ -61,9 +70,49 @@ if [ ! -f "$obj/.config" ] || [ "$(cat "$obj/.config.stamp" 2>/dev/null)" != "$w
 	echo "$want" > "$obj/.config.stamp"
 fi
 
+# align_args: the make arguments PAGE_ALIGN_OBJS asks for, in align[];
+# the objects' paths in $obj, in align_objs[]
+align_args() {
+	local o srcs objs
+	read -ra objs <<< "${PAGE_ALIGN_OBJS:-}"
+	align=() align_objs=()
+	for o in "${objs[@]}"; do
+		case $o in
+		*/*|.o) die "PAGE_ALIGN_OBJS: '$o' is not an object's file name";;
+		*.o) ;;
+		*) die "PAGE_ALIGN_OBJS: '$o' is not an object's file name";;
+		esac
+		mapfile -t srcs < <(find "$src" -path "$src/tools" -prune -o \
+			-name "${o%.o}.c" -print)
+		[ "${#srcs[@]}" = 1 ] ||
+			die "PAGE_ALIGN_OBJS: ${#srcs[@]} C files make $o, not 1"
+		! grep -rqs --include=Makefile --include=Kbuild "CFLAGS_$o" "$src" ||
+			die "PAGE_ALIGN_OBJS: a kernel Makefile sets CFLAGS_$o"
+		align+=("CFLAGS_$o=-falign-functions=4096")
+		align_objs+=("$obj/$(dirname "${srcs[0]#"$src"/}")/$o")
+	done
+}
+
+# check_aligned: every function of the aligned objects starts a page
+# (offsets within 4 KiB-aligned sections)
+check_aligned() {
+	local f a t n bad
+	for f in "${align_objs[@]}"; do
+		[ -f "$f" ] || die "PAGE_ALIGN_OBJS: $f was not built"
+		bad=$(objdump -h "$f" | awk '$2 ~ /^\.text/ && $3 != "00000000" &&
+			$7 != "2**12" { print $2 }')
+		while read -r a t n; do
+			case $t in t|T) (( 0x$a % 4096 == 0 )) || bad+=" $n";; esac
+		done < <(nm --defined-only "$f")
+		[ -z "$bad" ] || die "PAGE_ALIGN_OBJS: not page-aligned in $f:$bad"
+	done
+}
+
 targets=${TARGETS:-bzImage}
+align_args
 note "building $obj: $targets"
 start=$(date +%s)
-kmake $targets
+kmake "${align[@]}" $targets
 verify_config
+[ "$targets" != bzImage ] || check_aligned
 echo "built $targets in $obj in $(( $(date +%s) - start )) s"

@@ -15,15 +15,43 @@
  * starting with one is counted apart, in iterations (clear_page_erms()
  * counts 4096 per page cleared, a rep movsb its byte count).
  *
+ * With dispatch=1 it also counts, for each kernel block, how often it was
+ * entered by a lookup rather than a chained jump, and how often that
+ * lookup missed QEMU's jump cache. QEMU 7.2 chains a block to the next
+ * only by a direct jump to the page the block starts in, and never into a
+ * block that spans two pages; otherwise (after a return, an indirect call
+ * or jump, a jump to another page, or into a spanning block) it looks the
+ * next block up: first in a per-vCPU cache of 4096 blocks indexed by a
+ * hash of the address (tb_jmp_cache_hash_func()), then in a hash table of
+ * all blocks. A loop that crosses a page boundary pays a lookup on every
+ * iteration, so where the link puts a hot loop weighs on the time, and on
+ * no instruction count (results/tcg-layout/).
+ *
+ * A block counts as entered by a lookup when the block before it ended in
+ * a return, an indirect jump or call, SYSRET or IRET, or started on
+ * another page, or when it spans two pages itself; interrupts and
+ * exceptions count the same way, and so does a conditional branch to
+ * another page. Not modelled: the instructions that end a block with a
+ * return to QEMU's loop (STI, POPF, control-register and MSR writes,
+ * INVLPG...), counted as chained when the next block is on the same page;
+ * and the cache's flushes (with TLB flushes, INVLPG and block
+ * invalidation), so the misses are a lower bound. User space's blocks take
+ * part (they share the cache), counted together and approximately: QEMU
+ * shares a translation between the addresses mapping one physical page,
+ * and the plugin keeps the first. This costs a call out of the generated
+ * code for every block executed.
+ *
  * Arguments:
  *   out=FILE   where snapshots are written (required)
  *   start=ADDR a kernel address (hex) whose execution writes a snapshot
  *              and arms the end address
  *   end=ADDR   a kernel address whose first execution after start writes
  *              a snapshot
- * A snapshot is "SNAP SEQ start|end", one "ADDR INSNS REPS" line per
- * kernel block executed so far, "user INSNS", then "END"; counts only grow, so
- * a run's instructions are the difference of its two snapshots.
+ *   dispatch=0|1 count lookups and jump-cache misses too (default 0)
+ * A snapshot is "SNAP SEQ start|end", one "ADDR INSNS REPS LOOKUPS MISSES"
+ * line per kernel block executed so far, "user INSNS LOOKUPS MISSES", then
+ * "END"; counts only grow, so a run's counts are the difference of its two
+ * snapshots.
  *
  * One vCPU only: the inline adds are not atomic, and two vCPUs executing
  * the same block would lose counts.
@@ -48,12 +76,26 @@ struct block {
 	uint64_t addr;		/* 0: free slot */
 	uint64_t insns;
 	uint64_t reps;		/* REP string iterations */
+	uint64_t lookups;	/* entered by a lookup (dispatch=1) */
+	uint64_t misses;	/* ... that missed the jump cache */
+};
+
+/* What dispatch=1 knows of a translated block. */
+struct dispatch {
+	uint64_t addr;
+	int indirect;		/* ends in a jump QEMU looks up */
+	int spans;		/* its code crosses into a second page */
+	struct block *counts;	/* the kernel block's, or &user_counts */
 };
 
 /* never resized: generated code holds pointers to the counters */
 static struct block *table;
 static unsigned long used;
 static uint64_t user_insns;
+static struct block user_counts;
+static int dispatch;
+static const struct dispatch *prev;	/* the block executed last */
+static uint64_t jmp_cache[4096];	/* block addresses, 0: empty */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *out;
 static uint64_t start_addr, end_addr;
@@ -84,9 +126,12 @@ static void snapshot(const char *what)
 	fprintf(out, "SNAP %u %s\n", seq++, what);
 	for (i = 0; i < TABLE_SIZE; i++)
 		if (table[i].insns || table[i].reps)
-			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 "\n",
-				table[i].addr, table[i].insns, table[i].reps);
-	fprintf(out, "user %" PRIu64 "\nEND\n", user_insns);
+			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 " %"
+				PRIu64 " %" PRIu64 "\n", table[i].addr,
+				table[i].insns, table[i].reps,
+				table[i].lookups, table[i].misses);
+	fprintf(out, "user %" PRIu64 " %" PRIu64 " %" PRIu64 "\nEND\n",
+		user_insns, user_counts.lookups, user_counts.misses);
 	fflush(out);
 }
 
@@ -132,15 +177,69 @@ static int rep_string(const struct qemu_plugin_insn *insn)
 	return 0;
 }
 
+/* QEMU 7.2's tb_jmp_cache_hash_func() for 4 KiB pages and 4096 entries */
+static unsigned int jmp_cache_hash(uint64_t pc)
+{
+	uint64_t tmp = pc ^ (pc >> 6);
+
+	return ((tmp >> 6) & 0xfc0) | (tmp & 0x3f);
+}
+
+/* Does @insn end its block in a jump QEMU must look up whatever its target? */
+static int indirect_jump(const struct qemu_plugin_insn *insn)
+{
+	const uint8_t *p = qemu_plugin_insn_data(insn);
+	size_t n = qemu_plugin_insn_size(insn), i = 0;
+
+	while (i < n && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 ||
+			 p[i] == 0xf3 || p[i] == 0x2e || p[i] == 0x3e ||
+			 p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 ||
+			 p[i] == 0x65 || (p[i] & 0xf0) == 0x40))
+		i++;			/* prefixes, REX */
+	if (i >= n)
+		return 0;
+	switch (p[i]) {
+	case 0xc2: case 0xc3:		/* ret */
+	case 0xca: case 0xcb:		/* lret */
+	case 0xcf:			/* iret */
+		return 1;
+	case 0x0f:			/* sysret, sysexit */
+		return i + 1 < n && (p[i + 1] == 0x07 || p[i + 1] == 0x35);
+	case 0xff:			/* call, jmp through a register or memory */
+		if (i + 1 < n) {
+			int reg = (p[i + 1] >> 3) & 7;
+
+			return reg >= 2 && reg <= 5;
+		}
+	}
+	return 0;
+}
+
+static void on_exec(unsigned int vcpu, void *udata)
+{
+	const struct dispatch *d = udata;
+
+	if (!prev || prev->indirect || d->spans ||
+	    (prev->addr >> 12) != (d->addr >> 12)) {
+		unsigned int h = jmp_cache_hash(d->addr);
+
+		d->counts->lookups++;
+		if (jmp_cache[h] != d->addr) {
+			d->counts->misses++;
+			jmp_cache[h] = d->addr;
+		}
+	}
+	prev = d;
+}
+
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 {
 	uint64_t addr = qemu_plugin_tb_vaddr(tb);
 	size_t n = qemu_plugin_tb_n_insns(tb), i;
 	uint64_t *counter = &user_insns;
+	struct block *b = &user_counts;
 
 	if (addr >> 63) {
-		struct block *b;
-
 		pthread_mutex_lock(&lock);
 		b = lookup(addr);
 		pthread_mutex_unlock(&lock);
@@ -160,6 +259,23 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 						 counter, n);
+	if (dispatch && n) {
+		/* one per translation, kept: the generated code points at it */
+		struct dispatch *d = malloc(sizeof(*d));
+		struct qemu_plugin_insn *last = qemu_plugin_tb_get_insn(tb, n - 1);
+
+		if (!d) {
+			perror("insncount");
+			abort();
+		}
+		d->addr = addr;
+		d->indirect = indirect_jump(last);
+		d->spans = (qemu_plugin_insn_vaddr(last) +
+			    qemu_plugin_insn_size(last) - 1) >> 12 != addr >> 12;
+		d->counts = b;
+		qemu_plugin_register_vcpu_tb_exec_cb(tb, on_exec,
+						     QEMU_PLUGIN_CB_NO_REGS, d);
+	}
 }
 
 static void on_qemu_exit(qemu_plugin_id_t id, void *udata)
@@ -184,6 +300,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			start_addr = strtoull(argv[i] + 6, NULL, 16);
 		else if (!strncmp(argv[i], "end=", 4))
 			end_addr = strtoull(argv[i] + 4, NULL, 16);
+		else if (!strcmp(argv[i], "dispatch=0") ||
+			 !strcmp(argv[i], "dispatch=1"))
+			dispatch = argv[i][9] == '1';
 		else {
 			fprintf(stderr, "insncount: unknown argument %s\n", argv[i]);
 			return -1;

@@ -18,7 +18,12 @@ per page in each kernel, then the kernel functions whose instructions
 per page differ most between the first kernel and each other one, and
 those whose iterations of REP string instructions (page clearing, copies,
 on-stack arrays zeroed by CONFIG_INIT_STACK_ALL_ZERO) differ most: QEMU
-runs each iteration as a block of its own, so they are counted apart. Functions are System.map's text
+runs each iteration as a block of its own, so they are counted apart.
+With the plugin's dispatch=1 (PROFILE_DISPATCH=1) it also prints the
+blocks entered by a lookup and the simulated jump-cache misses per page,
+and the functions whose lookups per page differ most: the cost TCG adds
+to an instruction count when a hot loop crosses a page boundary.
+Functions are System.map's text
 symbols, compiler clone suffixes (.isra.N, .constprop.N, .part.N, .cold)
 stripped; a block is counted in the function containing its first
 instruction, so inlined code counts in its caller, and a difference in
@@ -60,7 +65,8 @@ def load_map(path):
 
 
 def load_snapshots(path):
-    """[(kind, {addr or 'user': count})] in the order written."""
+    """[(kind, {addr or 'user': (insns, reps, lookups, misses)})] in the
+    order written; lookups and misses are 0 without dispatch=1."""
     snaps, cur = [], None
     with open(path) as f:
         for line in f:
@@ -73,9 +79,11 @@ def load_snapshots(path):
             elif p[0] == 'END':
                 cur = None
             elif cur is not None and p[0] == 'user':
-                cur['user'] = (int(p[1]), 0)
+                v = [int(x) for x in p[1:]] + [0, 0]
+                cur['user'] = (v[0], 0, v[1], v[2])
             elif cur is not None:
-                cur[int(p[0], 16)] = (int(p[1]), int(p[2]))
+                v = [int(x) for x in p[1:]] + [0, 0]
+                cur[int(p[0], 16)] = tuple(v[:4])
     return snaps
 
 
@@ -104,7 +112,9 @@ def load_runs(path):
 
 def per_run(label, snaps, runs, smap):
     """{run name: (user insns, Counter of kernel insns by function,
-    Counter of REP string iterations by function, stats)}"""
+    Counter of REP string iterations by function, stats, Counter of
+    lookups by function, Counter of jump-cache misses by function)}; user
+    space's lookups and misses count under '[user]'."""
     pairs, start = [], None
     for kind, counts in snaps:
         if kind == 'start':
@@ -119,16 +129,23 @@ def per_run(label, snaps, runs, smap):
     out = {}
     for (name, stats), (a, b) in zip(runs, pairs):
         funcs, reps = collections.Counter(), collections.Counter()
-        for key, (n, r) in b.items():
-            n0, r0 = a.get(key, (0, 0))
-            if key == 'user' or (n == n0 and r == r0):
+        looks, misses = collections.Counter(), collections.Counter()
+        for key, (n, r, lk, m) in b.items():
+            n0, r0, lk0, m0 = a.get(key, (0, 0, 0, 0))
+            if key == 'user':
+                looks['[user]'] += lk - lk0
+                misses['[user]'] += m - m0
+                continue
+            if n == n0 and r == r0:
                 continue
             i = bisect.bisect_right(addrs, key) - 1
             f = names[i] if i >= 0 else '[other]'
             funcs[f] += n - n0
             reps[f] += r - r0
-        out[name] = (b['user'][0] - a.get('user', (0, 0))[0], funcs, reps,
-                     stats)
+            looks[f] += lk - lk0
+            misses[f] += m - m0
+        out[name] = (b['user'][0] - a.get('user', (0, 0, 0, 0))[0], funcs,
+                     reps, stats, looks, misses)
     return out
 
 
@@ -162,7 +179,7 @@ def main():
         print(f'== {name}')
         pages = {}
         for label, d in data:
-            user, funcs, reps, stats = d[name]
+            user, funcs, reps, stats, looks, misses = d[name]
             pages[label] = stats.get('pswpout', 0) + stats.get('pswpin', 0)
             if not pages[label]:
                 sys.exit(f'{label}: {name} swapped no page to a device')
@@ -173,6 +190,14 @@ def main():
                   f'{kern / 1e6:.1f} M insns, {kern / pages[label]:.0f} '
                   f'per page, and {sum(reps.values()) / pages[label]:.0f} '
                   f'REP iterations per page; user {user / 1e6:.1f} M')
+            if sum(looks.values()):
+                print(f'{"":>10}  kernel blocks entered by a lookup '
+                      f'{(sum(looks.values()) - looks["[user]"]) / pages[label]:.0f}'
+                      f' per page, jump-cache misses '
+                      f'{(sum(misses.values()) - misses["[user]"]) / pages[label]:.0f}'
+                      f' per page (user space, approximate: '
+                      f'{looks["[user]"] / pages[label]:.0f} and '
+                      f'{misses["[user]"] / pages[label]:.0f})')
         base_label, base = data[0][0], data[0][1][name][1]
         for label, d in data[1:]:
             funcs = d[name][1]
@@ -185,6 +210,12 @@ def main():
                   pages[label], base_label, label, a.top)
             table('REP iterations', data[0][1][name][2], pages[base_label],
                   d[name][2], pages[label], base_label, label, 5)
+            if any(sum(x[name][4].values()) for _, x in data):
+                table('lookups', data[0][1][name][4], pages[base_label],
+                      d[name][4], pages[label], base_label, label, 10)
+                table('jump-cache misses', data[0][1][name][5],
+                      pages[base_label], d[name][5], pages[label],
+                      base_label, label, 10)
         print()
 
 

@@ -9,6 +9,11 @@ BASE_SRC=$BUILD/base/linux	# pristine base, a detached worktree of $SRC;
 				# same depth as $SRC so ccache shares objects
 BASE_VERSION=$(cat "$TOP/BASE_VERSION")
 BASE_TARBALL=/usr/src/linux-source-6.12.tar.xz
+# Objects whose functions the benchmark and profiling kernels, base and
+# patched alike, start on a page boundary (build-kernel.sh's
+# PAGE_ALIGN_OBJS): the LZ4 compressor that the bench's zram and zswap
+# loads run (not zstd). Set empty in the environment: none.
+BENCH_ALIGN_OBJS=${BENCH_ALIGN_OBJS-lz4_compress.o lz4_decompress.o}
 
 # Top-level kernel directories whose files in this repository are overlay
 # files: new kernel files living at their kernel paths.

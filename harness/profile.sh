@@ -18,11 +18,14 @@
 # what reclaim meets. Boots of the same code moved the per-page totals
 # by up to 0.9% (results/insncount-1cpu/notes.md): a cost per page of
 # tens of instructions in one function stands out, a total within 1% does
-# not.
+# not. PROFILE_DISPATCH=1 adds what TCG pays beyond the instructions: the
+# blocks entered by a lookup instead of a chained jump, and the misses of
+# QEMU's jump cache (harness/insncount.c; results/tcg-layout/).
 #
 # Environment: PROFILE_ONLY (a regular expression over ENV/NAME, as
 # BENCH_ONLY; default ^disk/usemem$), PROFILE_SMP (default 2; 1 with
-# PROFILE_INSN), PROFILE_TOP (default 25), PROFILE_INSN. Output in
+# PROFILE_INSN), PROFILE_TOP (default 25), PROFILE_INSN, PROFILE_DISPATCH
+# (with PROFILE_INSN). Output in
 # build/logs/profile/.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -32,6 +35,7 @@ insn=${PROFILE_INSN:-0}
 smp=${PROFILE_SMP:-2}
 frags=("$TOP/configs/base.config" "$TOP/configs/bench.config" "$TOP/configs/profile.config")
 logs=$BUILD/logs/profile
+export PAGE_ALIGN_OBJS=$BENCH_ALIGN_OBJS	# as make bench's kernels
 DEBIAN_POOL=${DEBIAN_POOL:-https://deb.debian.org/debian/pool}
 
 # plugin_build: build/qemu-plugin/insncount.so, against the qemu-plugin.h
@@ -79,6 +83,8 @@ symbol() {
 "$TOP/harness/build-kernel.sh" "$SRC" "$BUILD/obj/profile" "${frags[@]}" \
 	"$TOP/configs/vswap-bench.config"
 GUEST_EXTRA=stress-ng "$TOP/harness/initramfs.sh" "$BUILD/obj/profile" "$BUILD/guest/profile.cpio.gz"
+[ -z "${PROFILE_DISPATCH:-}" ] || [ "$insn" = 1 ] ||
+	die "PROFILE_DISPATCH needs PROFILE_INSN=1"
 if [ "$insn" = 1 ]; then
 	plugin_build
 	smp=1
@@ -98,7 +104,7 @@ for k in base patched; do
 		mkdir -p "$logs"
 		start=$(symbol "$obj/System.map" write_profile)
 		end=$(symbol "$obj/System.map" read_profile)
-		extra=(--plugin "$BUILD/qemu-plugin/insncount.so,out=$logs/$k.insns,start=$start,end=$end")
+		extra=(--plugin "$BUILD/qemu-plugin/insncount.so,out=$logs/$k.insns,start=$start,end=$end${PROFILE_DISPATCH:+,dispatch=$PROFILE_DISPATCH}")
 		append="$append nokaslr"
 	fi
 	echo "profile: $k, $smp vCPUs, workloads matching '$only'"
