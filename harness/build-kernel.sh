@@ -96,14 +96,16 @@ align_args() {
 # check_aligned: every function of the aligned objects starts a page
 # (offsets within 4 KiB-aligned sections)
 check_aligned() {
-	local f a t n bad
+	local f a t n bad sections symbols
 	for f in "${align_objs[@]}"; do
 		[ -f "$f" ] || die "PAGE_ALIGN_OBJS: $f was not built"
-		bad=$(objdump -h "$f" | awk '$2 ~ /^\.text/ && $3 != "00000000" &&
-			$7 != "2**12" { print $2 }')
+		sections=$(objdump -h "$f") && symbols=$(nm --defined-only "$f") ||
+			die "PAGE_ALIGN_OBJS: cannot read $f"
+		bad=$(awk '$2 ~ /text/ && $3 !~ /^0+$/ && $7 != "2**12" { print $2 }' \
+			<<< "$sections")
 		while read -r a t n; do
 			case $t in t|T) (( 0x$a % 4096 == 0 )) || bad+=" $n";; esac
-		done < <(nm --defined-only "$f")
+		done <<< "$symbols"
 		[ -z "$bad" ] || die "PAGE_ALIGN_OBJS: not page-aligned in $f:$bad"
 	done
 }

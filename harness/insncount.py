@@ -21,9 +21,9 @@ on-stack arrays zeroed by CONFIG_INIT_STACK_ALL_ZERO) differ most: QEMU
 runs each iteration as a block of its own, so they are counted apart.
 With the plugin's dispatch=1 (PROFILE_DISPATCH=1) it also prints the
 blocks entered by a lookup and the simulated jump-cache misses per page,
-and the functions whose lookups per page differ most: the cost TCG adds
-to an instruction count when a hot loop crosses a page boundary.
-Functions are System.map's text
+and the kernel functions whose lookups and misses per page differ most:
+the cost TCG adds to an instruction count when a hot loop crosses a page
+boundary. Functions are System.map's text
 symbols, compiler clone suffixes (.isra.N, .constprop.N, .part.N, .cold)
 stripped; a block is counted in the function containing its first
 instruction, so inlined code counts in its caller, and a difference in
@@ -161,6 +161,11 @@ def table(what, base, base_pages, other, other_pages, base_label, label,
               f'{other.get(f, 0) / other_pages:10.1f} {diff[f]:+8.1f}')
 
 
+def kernel_only(counts):
+    """@counts without user space's entry."""
+    return {f: n for f, n in counts.items() if f != '[user]'}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--top', type=int, default=30)
@@ -211,11 +216,10 @@ def main():
             table('REP iterations', data[0][1][name][2], pages[base_label],
                   d[name][2], pages[label], base_label, label, 5)
             if any(sum(x[name][4].values()) for _, x in data):
-                table('lookups', data[0][1][name][4], pages[base_label],
-                      d[name][4], pages[label], base_label, label, 10)
-                table('jump-cache misses', data[0][1][name][5],
-                      pages[base_label], d[name][5], pages[label],
-                      base_label, label, 10)
+                for what, i in (('lookups', 4), ('jump-cache misses', 5)):
+                    table(what, kernel_only(data[0][1][name][i]),
+                          pages[base_label], kernel_only(d[name][i]),
+                          pages[label], base_label, label, 10)
         print()
 
 

@@ -36,6 +36,11 @@ smp=${PROFILE_SMP:-2}
 frags=("$TOP/configs/base.config" "$TOP/configs/bench.config" "$TOP/configs/profile.config")
 logs=$BUILD/logs/profile
 export PAGE_ALIGN_OBJS=$BENCH_ALIGN_OBJS	# as make bench's kernels
+case ${PROFILE_DISPATCH:-} in
+''|0) ;;
+1) [ "$insn" = 1 ] || die "PROFILE_DISPATCH=1 needs PROFILE_INSN=1";;
+*) die "PROFILE_DISPATCH is 0 or 1, not '$PROFILE_DISPATCH'";;
+esac
 DEBIAN_POOL=${DEBIAN_POOL:-https://deb.debian.org/debian/pool}
 
 # plugin_build: build/qemu-plugin/insncount.so, against the qemu-plugin.h
@@ -83,8 +88,6 @@ symbol() {
 "$TOP/harness/build-kernel.sh" "$SRC" "$BUILD/obj/profile" "${frags[@]}" \
 	"$TOP/configs/vswap-bench.config"
 GUEST_EXTRA=stress-ng "$TOP/harness/initramfs.sh" "$BUILD/obj/profile" "$BUILD/guest/profile.cpio.gz"
-[ -z "${PROFILE_DISPATCH:-}" ] || [ "$insn" = 1 ] ||
-	die "PROFILE_DISPATCH needs PROFILE_INSN=1"
 if [ "$insn" = 1 ]; then
 	plugin_build
 	smp=1
@@ -115,13 +118,15 @@ for k in base patched; do
 		--out "$logs/$k" > "$logs.$k.txt" ||
 		{ cat "$logs.$k.txt"; die "profile run $k failed: see $logs/$k"; }
 done
+echo "# kernels' page-aligned objects (BENCH_ALIGN_OBJS): '$BENCH_ALIGN_OBJS'" |
+	tee "$logs/report.txt"
 if [ "$insn" = 1 ]; then
 	"$TOP/harness/insncount.py" --top "${PROFILE_TOP:-25}" \
 		"base=$logs/base.insns:$logs/base/results.log:$BUILD/base/obj/profile/System.map" \
 		"patched=$logs/patched.insns:$logs/patched/results.log:$BUILD/obj/profile/System.map" |
-		tee "$logs/report.txt"
+		tee -a "$logs/report.txt"
 else
 	"$TOP/harness/profile.py" --top "${PROFILE_TOP:-25}" \
 		"base=$logs/base:$BUILD/base/obj/profile/System.map" \
-		"patched=$logs/patched:$BUILD/obj/profile/System.map" | tee "$logs/report.txt"
+		"patched=$logs/patched:$BUILD/obj/profile/System.map" | tee -a "$logs/report.txt"
 fi
