@@ -18,7 +18,7 @@ rounds=${ROUNDS:-3}
 out=${BENCH_OUT:-$TOP/results/bench}
 frags=("$TOP/configs/base.config" "$TOP/configs/bench.config")
 logs=$BUILD/logs/bench
-# the compressors at the same page offsets in both kernels
+# the compressor at the same page offsets in both kernels
 export PAGE_ALIGN_OBJS=$BENCH_ALIGN_OBJS
 echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
 

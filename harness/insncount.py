@@ -111,10 +111,10 @@ def load_runs(path):
 
 
 def per_run(label, snaps, runs, smap):
-    """{run name: (user insns, Counter of kernel insns by function,
-    Counter of REP string iterations by function, stats, Counter of
-    lookups by function, Counter of jump-cache misses by function)}; user
-    space's lookups and misses count under '[user]'."""
+    """{run name: ((user insns, lookups, misses), Counter of kernel insns
+    by function, Counter of REP string iterations by function, stats,
+    Counter of kernel lookups by function, Counter of kernel jump-cache
+    misses by function)}"""
     pairs, start = [], None
     for kind, counts in snaps:
         if kind == 'start':
@@ -130,11 +130,11 @@ def per_run(label, snaps, runs, smap):
     for (name, stats), (a, b) in zip(runs, pairs):
         funcs, reps = collections.Counter(), collections.Counter()
         looks, misses = collections.Counter(), collections.Counter()
+        user = (0, 0, 0)
         for key, (n, r, lk, m) in b.items():
             n0, r0, lk0, m0 = a.get(key, (0, 0, 0, 0))
             if key == 'user':
-                looks['[user]'] += lk - lk0
-                misses['[user]'] += m - m0
+                user = (n - n0, lk - lk0, m - m0)
                 continue
             if n == n0 and r == r0:
                 continue
@@ -144,8 +144,7 @@ def per_run(label, snaps, runs, smap):
             reps[f] += r - r0
             looks[f] += lk - lk0
             misses[f] += m - m0
-        out[name] = (b['user'][0] - a.get('user', (0, 0, 0, 0))[0], funcs,
-                     reps, stats, looks, misses)
+        out[name] = (user, funcs, reps, stats, looks, misses)
     return out
 
 
@@ -159,11 +158,6 @@ def table(what, base, base_pages, other, other_pages, base_label, label,
     for f in sorted(diff, key=lambda f: -abs(diff[f]))[:top]:
         print(f'{f[:40]:<40} {base.get(f, 0) / base_pages:10.1f} '
               f'{other.get(f, 0) / other_pages:10.1f} {diff[f]:+8.1f}')
-
-
-def kernel_only(counts):
-    """@counts without user space's entry."""
-    return {f: n for f, n in counts.items() if f != '[user]'}
 
 
 def main():
@@ -194,15 +188,15 @@ def main():
                   f'{stats.get("pswpin", 0):.0f}); kernel '
                   f'{kern / 1e6:.1f} M insns, {kern / pages[label]:.0f} '
                   f'per page, and {sum(reps.values()) / pages[label]:.0f} '
-                  f'REP iterations per page; user {user / 1e6:.1f} M')
-            if sum(looks.values()):
+                  f'REP iterations per page; user {user[0] / 1e6:.1f} M')
+            if sum(looks.values()) or user[1]:
                 print(f'{"":>10}  kernel blocks entered by a lookup '
-                      f'{(sum(looks.values()) - looks["[user]"]) / pages[label]:.0f}'
-                      f' per page, jump-cache misses '
-                      f'{(sum(misses.values()) - misses["[user]"]) / pages[label]:.0f}'
-                      f' per page (user space, approximate: '
-                      f'{looks["[user]"] / pages[label]:.0f} and '
-                      f'{misses["[user]"] / pages[label]:.0f})')
+                      f'{sum(looks.values()) / pages[label]:.0f} per page, '
+                      f'jump-cache misses '
+                      f'{sum(misses.values()) / pages[label]:.0f} per page '
+                      f'(user space, approximate: '
+                      f'{user[1] / pages[label]:.0f} and '
+                      f'{user[2] / pages[label]:.0f})')
         base_label, base = data[0][0], data[0][1][name][1]
         for label, d in data[1:]:
             funcs = d[name][1]
@@ -217,9 +211,8 @@ def main():
                   d[name][2], pages[label], base_label, label, 5)
             if any(sum(x[name][4].values()) for _, x in data):
                 for what, i in (('lookups', 4), ('jump-cache misses', 5)):
-                    table(what, kernel_only(data[0][1][name][i]),
-                          pages[base_label], kernel_only(d[name][i]),
-                          pages[label], base_label, label, 10)
+                    table(what, data[0][1][name][i], pages[base_label],
+                          d[name][i], pages[label], base_label, label, 10)
         print()
 
 
