@@ -12,6 +12,11 @@
  *                  stay in the swap cache (end_swap_bio_write() re-dirties
  *                  it); it reads back intact, then goes out to the device
  *                  and back once writes work.
+ *   write_error_scattered
+ *                  one write fails of a 64 kB folio that goes out as 16
+ *                  bios, to a device with no two free slots in a row: the
+ *                  whole folio stays in the swap cache (one page without
+ *                  virtual swap, which splits it) and reads back intact.
  *   read_error     a forked child's swap-in read fails: the child gets
  *                  SIGBUS at that page and the parent reads every other
  *                  page back intact.  The folio whose read failed stays in
@@ -80,9 +85,6 @@
 
 #ifndef MCL_ONFAULT
 #define MCL_ONFAULT	4
-#endif
-#ifndef MADV_NOHUGEPAGE
-#define MADV_NOHUGEPAGE	15
 #endif
 
 #define DEBUGFS		"/sys/kernel/debug"
@@ -722,6 +724,120 @@ out:
 	return ok ? KSFT_PASS : KSFT_FAIL;
 }
 
+/*
+ * 64 kB folios written to a device with no two free slots next to each
+ * other (swap_scatter()).  With virtual swap each goes out whole, as 16
+ * one-page bios chained to the first, which is submitted last
+ * (swap_writepage_scattered()): the one failure armed hits the first bio
+ * submitted, so one chained to another, and its error must reach the
+ * folio's end of writeback, which keeps the whole folio in the swap cache,
+ * dirty.  Without virtual swap the folios are split first: the failure
+ * keeps one page.  The rest is written, and dropped from the swap cache
+ * as the writes complete (the device is zram, which completes them at
+ * once); every byte reads back, then goes out to the device and back.
+ * The data is compressible: a zero page would not be written at all.
+ */
+static int test_write_error_scattered(const struct tcase *tc)
+{
+	size_t size = case_size(tc), ps = page_size(), npages = size / ps;
+	size_t folio_pages = MTHP_KB * 1024 / ps, want, len = 0;
+	uint64_t scat0 = 0, scat1 = 0, split0, split1;
+	unsigned int mark = nr_saved;
+	struct vmstat before, after;
+	struct mthp_settings m;
+	struct swap_scan s;
+	char *fill, *buf = NULL;
+	bool ok = false;
+	long hits;
+	int ret, err;
+
+	ret = need_bio_faults(tc->name);
+	if (ret != KSFT_PASS)
+		return ret;
+	fill = swap_scatter(tc->name, swaps_size_kb(opt_device) * 1024, &len,
+			    opt.seed + 1);
+	if (!fill)
+		return KSFT_FAIL;
+	ret = mthp_only(&m);
+	if (ret != KSFT_PASS)
+		goto out;
+	ret = KSFT_FAIL;
+	buf = map_anon(size, MTHP_KB * 1024);
+	if (!buf)
+		goto out;
+	if (munlock(buf, size)) {
+		ksft_perror("munlock");
+		goto out;
+	}
+	pattern_fill(buf, size, PAT_COMPRESSIBLE, opt.seed);
+	/* one failure: the first write this task submits */
+	if (!bio_faults_arm(1))
+		goto out;
+	vmstat_read(&before);
+	read_key("/proc/vmstat", "vswap_scattered", &scat0);
+	split0 = mthp_stat(MTHP_KB, "split");
+	if (!self_fail(true))
+		goto out;
+	err = madvise(buf, size, MADV_PAGEOUT) ? errno : 0;
+	self_fail(false);
+	hits = fault_hits(FAIL_BIO, 1);
+	inject_off(mark);
+	vmstat_read(&after);
+	read_key("/proc/vmstat", "vswap_scattered", &scat1);
+	split1 = mthp_stat(MTHP_KB, "split");
+	if (err) {
+		ksft_print_msg("%s: madvise(MADV_PAGEOUT): %s\n", tc->name,
+			       strerror(err));
+		goto out;
+	}
+	if (swap_scan(buf, size, &s))
+		goto out;
+	ksft_print_msg("%s: %zu pages unmapped, %zu of them in the swap cache, %zu mapped; %ld write failed; pswpout +%"
+		       PRIu64 ", vswap_scattered +%" PRIu64
+		       ", 64 kB folios split +%" PRIu64 "\n",
+		       tc->name, s.swapped, s.cached, s.present, hits,
+		       after.v[VM_PSWPOUT] - before.v[VM_PSWPOUT],
+		       scat1 - scat0, split1 - split0);
+	vswap_note(tc->name);
+	ok = true;
+	if (hits != 1) {
+		ksft_print_msg("%s: want the one write failure armed used\n",
+			       tc->name);
+		ok = false;
+	}
+	if (s.swapped != npages) {
+		ksft_print_msg("%s: want all %zu pages unmapped\n", tc->name,
+			       npages);
+		ok = false;
+	}
+	if (vswap_enabled() && (scat1 - scat0 < npages / folio_pages / 2 ||
+				split1 != split0)) {
+		ksft_print_msg("%s: want the folios written whole to scattered slots\n",
+			       tc->name);
+		ok = false;
+	}
+	want = vswap_enabled() ? folio_pages : 1;
+	if (s.cached != want) {
+		ksft_print_msg("%s: want the %zu pages of the write that failed in the swap cache, and only them\n",
+			       tc->name, want);
+		ok = false;
+	}
+	/* the failed folio from the swap cache, the rest from the device */
+	ok &= verify("after the failed write", buf, size, PAT_COMPRESSIBLE,
+		     opt.seed);
+	ok &= pageout_verify("writes working again", buf, size, PAT_COMPRESSIBLE,
+			     opt.seed);
+	ret = ok ? KSFT_PASS : KSFT_FAIL;
+out:
+	inject_off(mark);
+	if (buf)
+		munmap(buf, size);
+	mthp_restore(&m);
+	if (!swap_scatter_done(tc->name, fill, len, opt.seed + 1))
+		ret = KSFT_FAIL;
+	return ret;
+}
+
 static int test_read_error(const struct tcase *tc)
 {
 	size_t size = case_size(tc), ps = page_size();
@@ -1285,6 +1401,7 @@ static int test_zswap_reject(const struct tcase *tc)
 
 static const struct tcase cases[] = {
 	{ "write_error",	test_write_error,	8 },
+	{ "write_error_scattered", test_write_error_scattered, 4 },
 	{ "read_error",		test_read_error,	4 },
 	{ "swapoff_eio",	test_swapoff_eio,	8 },
 	{ "swapoff_enomem",	test_swapoff_enomem,	8 },
@@ -1388,6 +1505,9 @@ static void usage(FILE *f)
 		"Inject faults into swap-out and swap-in; no data may be lost.\n"
 		"Cases (ENV disk unless said):\n"
 		"  write_error     writes to the device fail under MADV_PAGEOUT\n"
+		"  write_error_scattered\n"
+		"                  one write of a 64 kB folio written to scattered\n"
+		"                  slots fails (ENV small-zram, --device /dev/zram0)\n"
 		"  read_error      a child's swap-in read fails: SIGBUS there only\n"
 		"  swapoff_eio     swapoff with reads failing (EIO with virtual\n"
 		"                  swap, poisoned pages without)\n"
@@ -1399,7 +1519,8 @@ static void usage(FILE *f)
 		"  --only NAME       run only case NAME\n"
 		COMMON_USAGE
 		"                    (default per case: read_error 4, others 8);\n"
-		"                    zswap_reject always uses random data\n");
+		"                    zswap_reject always uses random data,\n"
+		"                    write_error_scattered compressible data\n");
 }
 
 int main(int argc, char **argv)

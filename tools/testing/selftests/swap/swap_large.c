@@ -79,8 +79,6 @@
 
 #include "swap_util.h"
 
-#define MTHP_KB		64
-
 static struct common_opts opt;
 static const char *opt_only;
 
@@ -138,35 +136,6 @@ static void counts_read(struct counts *c)
 		c->emu[i] = 0;
 		read_key(EMU_STATS, emu_names[i], &c->emu[i]);
 	}
-}
-
-/* Only 64 kB folios for anonymous memory; the old settings are kept. */
-struct mthp_settings {
-	struct saved_setting s[2];
-};
-
-static int mthp_only(struct mthp_settings *m)
-{
-	char path[PATH_MAX];
-
-	memset(m, 0, sizeof(*m));
-	snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/enabled",
-		 MTHP_KB);
-	if (access(path, F_OK))
-		return skip_case("no %d kB mTHP size in this kernel", MTHP_KB);
-	snprintf(path, sizeof(path), THP_DIR "/hugepages-%zukB/enabled",
-		 pmd_size() / 1024);
-	if (setting_set(&m->s[0], path, "never") ||
-	    setting_set(&m->s[1], THP_DIR "/hugepages-64kB/enabled",
-			"always"))
-		return KSFT_FAIL;
-	return KSFT_PASS;
-}
-
-static void mthp_restore(struct mthp_settings *m)
-{
-	setting_restore(&m->s[1]);
-	setting_restore(&m->s[0]);
 }
 
 /* Does zswap store large folios here (per-size zswpout)? */
@@ -688,75 +657,32 @@ static int test_offload_reject(const char *what)
 }
 
 /*
- * Fill the device with single pages, then free every other one: each of
- * its clusters is left half used, and no 16 free slots in a row remain
- * for a 64 kB folio.
+ * A device left with every other slot in use (swap_scatter()): no 16 free
+ * slots in a row remain for a 64 kB folio.
  */
 static int test_scattered(const char *what)
 {
 	const struct expect e = { .backend = VM_PSWPOUT, .scattered = true };
-	size_t ps = page_size(), dev, size, off;
 	struct mthp_settings m;
-	struct saved_setting thp = { 0 };
-	int ret;
 	char *fill;
+	size_t len;
+	int ret;
 
 	ret = need(what, 0, true);
 	if (ret != KSFT_PASS)
 		return ret;
-	dev = swaps_size_kb(NULL) * 1024;
-	if (dev > 64 * MiB) {
-		ksft_print_msg("%s: needs a small swap device (have %zu MiB)\n",
-			       what, dev / MiB);
-		return KSFT_FAIL;
-	}
-	/* All of it in single pages: no large folios while filling. */
-	memset(&m, 0, sizeof(m));
-	if (setting_set(&thp, THP_DIR "/enabled", "never"))
-		return KSFT_FAIL;
-	size = dev + 4 * MiB;
-	fill = map_anon(size, 0);
-	ret = KSFT_FAIL;
+	fill = swap_scatter(what, swaps_size_kb(NULL) * 1024, &len,
+			    opt.seed + 1);
 	if (!fill)
-		goto restore;
-	pattern_fill(fill, size, PAT_COMPRESSIBLE, opt.seed + 1);
-	madvise(fill, size, MADV_PAGEOUT);
-	ksft_print_msg("%s: device %zu MiB, %llu kB used after filling\n",
-		       what, dev / MiB,
-		       (unsigned long long)swaps_used_kb(NULL));
-	for (off = 0; off < size; off += 2 * ps)
-		madvise(fill + off, ps, MADV_DONTNEED);
-	ksft_print_msg("%s: %llu kB used with every other page freed\n", what,
-		       (unsigned long long)swaps_used_kb(NULL));
-	/*
-	 * What stayed resident stays so, or the reclaims of the case would
-	 * swap it into the slots just freed (held_released()).
-	 */
-	if (mlock2(fill, size, MLOCK_ONFAULT)) {
-		ksft_print_msg("mlock2: %s\n", strerror(errno));
-		goto unmap;
-	}
-	setting_restore(&thp);
+		return KSFT_FAIL;
 	ret = mthp_only(&m);
 	if (ret == KSFT_PASS)
 		ret = large_round_trip(what, 4 * MiB, PAT_COMPRESSIBLE, &e) ?
 		      KSFT_PASS : KSFT_FAIL;
 	mthp_restore(&m);
 	/* The pages left in the device come back intact too. */
-	for (off = ps; off < size; off += 2 * ps) {
-		struct mismatch mm = { 0 };
-
-		if (pattern_check(fill + off, ps, PAT_COMPRESSIBLE,
-				  opt.seed + 1, &mm)) {
-			report_mismatch(what, &mm);
-			ret = KSFT_FAIL;
-			break;
-		}
-	}
-unmap:
-	munmap(fill, size);
-restore:
-	setting_restore(&thp);
+	if (!swap_scatter_done(what, fill, len, opt.seed + 1))
+		ret = KSFT_FAIL;
 	return ret;
 }
 

@@ -54,9 +54,6 @@
 #include "kselftest.h"
 #include "swap_util.h"
 
-#ifndef MADV_NOHUGEPAGE
-#define MADV_NOHUGEPAGE	15
-#endif
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL	0x0008U
 #endif

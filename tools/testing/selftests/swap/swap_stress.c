@@ -44,10 +44,6 @@
 #include "kselftest.h"
 #include "swap_util.h"
 
-#ifndef MADV_NOHUGEPAGE
-#define MADV_NOHUGEPAGE	15
-#endif
-
 #define VMA_RA_ENABLED	"/sys/kernel/mm/swap/vma_ra_enabled"
 #define PAGE_CLUSTER	"/proc/sys/vm/page-cluster"
 #define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"

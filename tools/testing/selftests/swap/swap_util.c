@@ -1153,3 +1153,86 @@ uint64_t mthp_stat(unsigned long kb, const char *name)
 		 kb, name);
 	return read_u64(path, &v) ? 0 : v;
 }
+
+int mthp_only(struct mthp_settings *m)
+{
+	char path[PATH_MAX];
+
+	memset(m, 0, sizeof(*m));
+	snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/enabled",
+		 MTHP_KB);
+	if (access(path, F_OK))
+		return skip_case("no %d kB mTHP size in this kernel", MTHP_KB);
+	snprintf(path, sizeof(path), THP_DIR "/hugepages-%zukB/enabled",
+		 pmd_size() / 1024);
+	if (setting_set(&m->s[0], path, "never"))
+		return KSFT_FAIL;
+	snprintf(path, sizeof(path), THP_DIR "/hugepages-%dkB/enabled",
+		 MTHP_KB);
+	if (setting_set(&m->s[1], path, "always"))
+		return KSFT_FAIL;
+	return KSFT_PASS;
+}
+
+void mthp_restore(struct mthp_settings *m)
+{
+	setting_restore(&m->s[1]);
+	setting_restore(&m->s[0]);
+}
+
+char *swap_scatter(const char *what, size_t dev, size_t *len, uint64_t seed)
+{
+	size_t ps = page_size(), size = dev + 4 * MiB, off;
+	char *fill;
+
+	if (dev > SWAP_SCATTER_MAX) {
+		ksft_print_msg("%s: needs a swap device of at most %lu MiB (have %zu MiB)\n",
+			       what, SWAP_SCATTER_MAX / MiB, dev / MiB);
+		return NULL;
+	}
+	fill = map_anon(size, 0);
+	if (!fill)
+		return NULL;
+	/* single pages, unlocked (a program may lock what it maps) */
+	if (madvise(fill, size, MADV_NOHUGEPAGE) || munlock(fill, size)) {
+		ksft_perror("madvise(MADV_NOHUGEPAGE) or munlock");
+		goto fail;
+	}
+	pattern_fill(fill, size, PAT_COMPRESSIBLE, seed);
+	madvise(fill, size, MADV_PAGEOUT);
+	ksft_print_msg("%s: device %zu MiB, %llu kB used after filling\n",
+		       what, dev / MiB, (unsigned long long)swaps_used_kb(NULL));
+	for (off = 0; off < size; off += 2 * ps)
+		madvise(fill + off, ps, MADV_DONTNEED);
+	ksft_print_msg("%s: %llu kB used with every other page freed\n", what,
+		       (unsigned long long)swaps_used_kb(NULL));
+	if (mlock2(fill, size, MLOCK_ONFAULT)) {
+		ksft_perror("mlock2");
+		goto fail;
+	}
+	*len = size;
+	return fill;
+fail:
+	munmap(fill, size);
+	return NULL;
+}
+
+bool swap_scatter_done(const char *what, char *fill, size_t len,
+		       uint64_t seed)
+{
+	size_t ps = page_size(), off;
+	bool ok = true;
+
+	for (off = ps; off < len; off += 2 * ps) {
+		struct mismatch mm = { 0 };
+
+		if (pattern_check(fill + off, ps, PAT_COMPRESSIBLE, seed,
+				  &mm)) {
+			report_mismatch(what, &mm);
+			ok = false;
+			break;
+		}
+	}
+	munmap(fill, len);
+	return ok;
+}

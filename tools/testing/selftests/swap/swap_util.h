@@ -23,6 +23,9 @@
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE	14
 #endif
+#ifndef MADV_NOHUGEPAGE
+#define MADV_NOHUGEPAGE	15
+#endif
 
 #define MiB		(1024UL * 1024UL)
 #define CGROUP_ROOT	"/sys/fs/cgroup"
@@ -268,6 +271,37 @@ uint64_t swaps_size_kb(const char *dev);
 size_t pmd_size(void);
 /* THP_DIR/hugepages-@kb kB/stats/@name, 0 if absent. */
 uint64_t mthp_stat(unsigned long kb, const char *name);
+
+/* The mTHP size the large-folio cases use. */
+#define MTHP_KB		64
+
+/* The THP settings mthp_only() changed, to put back. */
+struct mthp_settings {
+	struct saved_setting s[2];
+};
+
+/*
+ * Only MTHP_KB folios for anonymous memory (PMD-size THP off), the old
+ * settings kept in @m: KSFT_PASS, KSFT_SKIP if the kernel has no such size,
+ * KSFT_FAIL if a setting could not be made.
+ */
+int mthp_only(struct mthp_settings *m);
+void mthp_restore(struct mthp_settings *m);
+
+/*
+ * Leave the only swap area, of @dev bytes, with every other slot in use,
+ * so that no two free slots are next to each other: fill it with the
+ * single pages of a buffer of @dev + 4 MiB (pattern PAT_COMPRESSIBLE,
+ * @seed), then free every other page of the buffer. Its odd pages stay,
+ * most swapped out, locked (MLOCK_ONFAULT), so that reclaim does not put
+ * them into the slots freed. Returns the buffer, its size in *@len, or
+ * NULL on failure (a device over SWAP_SCATTER_MAX among them).
+ */
+#define SWAP_SCATTER_MAX	(64 * MiB)
+char *swap_scatter(const char *what, size_t dev, size_t *len, uint64_t seed);
+/* Are swap_scatter()'s pages intact? Then unmaps them. */
+bool swap_scatter_done(const char *what, char *fill, size_t len,
+		       uint64_t seed);
 /* Is this a kernel with virtual swap (/sys/kernel/mm/vswap)? */
 bool vswap_enabled(void);
 /* Is zswap enabled (its "enabled" parameter Y)? */
