@@ -6,12 +6,14 @@
  *
  * swapbench usemem NAME NPROC MIB [RATIO]
  *	A usemem-style load: NPROC processes each map MIB of anonymous memory,
- *	write every page, then read every page back and check it, so the run
- *	pays for a swap-out and a swap-in of whatever did not fit (the caller
- *	puts it in a memory cgroup below its working set, or runs it in a
- *	guest with less RAM than that). RATIO: pages that compress about
- *	RATIO:1 (default: far better). Reports throughput_mbs (MiB written and
- *	read per wall second), sys_s, wall_s.
+ *	write every page, then, once all have written theirs, read every page
+ *	back and check it, so the run pays for a swap-out and a swap-in of
+ *	whatever did not fit (the caller puts it in a memory cgroup below its
+ *	working set, or runs it in a guest with less RAM than that): the
+ *	working sets all exist at once, however the processes are scheduled.
+ *	RATIO: pages that compress about RATIO:1 (default: far better).
+ *	Reports throughput_mbs (MiB written and read per wall second), sys_s,
+ *	wall_s.
  * swapbench hold MIB READYFILE [NPROC]
  *	NPROC processes (default 1) each map and write MIB / NPROC, page it
  *	all out with MADV_PAGEOUT; READYFILE is created once all have, and
@@ -138,13 +140,37 @@ static double since(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/*
+ * A usemem process: fill its memory, say so on @filled and close it, wait
+ * for @go to close (the parent closes it once all have filled, or once
+ * @filled has no writer left, when one died first), then check it all.
+ */
+static int usemem_one(size_t bytes, int filled, int go)
+{
+	char *buf = map_fill(bytes), c;
+
+	if (write(filled, "f", 1) != 1) {
+		perror("write");
+		return 2;
+	}
+	close(filled);
+	while (read(go, &c, 1) > 0)
+		;
+	return check_all(buf, bytes);
+}
+
 static int usemem(const char *name, int nproc, size_t bytes)
 {
+	int i, status, failed = 0, filled[2], go[2];
 	struct timespec t0;
 	struct rusage ru;
-	int i, status, failed = 0;
 	double wall;
+	char c;
 
+	if (pipe(filled) || pipe(go)) {
+		perror("pipe");
+		return 2;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < nproc; i++) {
 		pid_t pid = fork();
@@ -153,9 +179,19 @@ static int usemem(const char *name, int nproc, size_t bytes)
 			perror("fork");
 			return 2;
 		}
-		if (pid == 0)
-			_exit(check_all(map_fill(bytes), bytes));
+		if (pid == 0) {
+			close(filled[0]);
+			close(go[1]);
+			_exit(usemem_one(bytes, filled[1], go[0]));
+		}
 	}
+	close(filled[1]);
+	close(go[0]);
+	/* all filled, or end of file: one died first */
+	for (i = 0; i < nproc && read(filled[0], &c, 1) == 1; i++)
+		;
+	close(go[1]);
+	close(filled[0]);
 	while (wait(&status) > 0)
 		failed |= !WIFEXITED(status) || WEXITSTATUS(status);
 	wall = since(&t0);
