@@ -12,7 +12,9 @@ patch, chosen by path and, within a file, by a regular expression over the
 hunk's text. A hunk is a run of changed lines (a zero-context diff of the
 base against the prepared file); a run of added lines is further cut where
 one top-level item ends and the next begins, so two new functions in one
-run may go to two patches. A hunk no patch claims, or two claim, or a
+run may go to two patches. An overlay file the description cuts is grown
+the same way, as a diff from an empty file, over the patches that claim
+its segments. A hunk no patch claims, or two claim, or a
 selector that claims nothing, stops the export.
 
 The patches are commits on branch 'series' of build/linux's repository,
@@ -373,12 +375,17 @@ def hash_blob(data):
     return git('hash-object', '-w', '--stdin', data=data.encode()).strip()
 
 
+# git's empty blob: the old side of an overlay file grown over patches
+EMPTY_BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'
+
+
 def final_tree():
     """What 'make tree' prepares, with overlay files as their content."""
     index = scratch_index()
     env = {'GIT_INDEX_FILE': index}
     try:
         git('read-tree', 'base', env=env)
+        hash_blob('')
         for p in lib_list('patch_files'):
             git('apply', '--cached', '--binary', '--whitespace=nowarn',
                 os.path.join(TOP, p), env=env)
@@ -395,7 +402,8 @@ def final_tree():
 
 def cut(patches, exclude, cuts):
     """Give every overlay file and hunk segment its patch. Returns
-    (files: path -> patch, hunks: path -> [Hunk], final tree)."""
+    (files: path -> patch, hunks: path -> [Hunk], final tree, the overlay
+    files grown over patches, whose hunks are in hunks)."""
     errors = []
     tree = final_tree()
     overlay = [f for f in lib_list('overlay_files') if not excluded(f, exclude)]
@@ -417,14 +425,19 @@ def cut(patches, exclude, cuts):
         return pats[0]
 
     files = {}
+    grown = [f for f in overlay if f in cuts]
     for f in overlay:
-        files[f] = claim(f, '', f)
+        if f not in cuts:
+            files[f] = claim(f, '', f)
     for s in sels:
-        if s.regex is not None and any(s.covers(f) for f in overlay):
-            errors.append('%s: a regular expression on an overlay file' % s)
+        if s.regex is not None and any(s.covers(f) for f in overlay
+                                       if f not in cuts):
+            errors.append('%s: a regular expression on an overlay file the '
+                          'description does not cut' % s)
     hunks = {}
-    for f in edited:
-        hs = hunks_of(f, 'base:' + f, '%s:%s' % (tree, f), cuts.get(f, ()))
+    for f in edited + grown:
+        old = EMPTY_BLOB if f in grown else 'base:' + f
+        hs = hunks_of(f, old, '%s:%s' % (tree, f), cuts.get(f, ()))
         if not hs:
             errors.append('%s: patches/ holds a diff that changes nothing' % f)
         for h in hs:
@@ -462,7 +475,7 @@ def cut(patches, exclude, cuts):
     if errors:
         raise SeriesError('the series description does not cut the tree cleanly:\n  '
                           + '\n  '.join(errors))
-    return files, hunks, tree
+    return files, hunks, tree, set(grown)
 
 
 # --------------------------------------------------------------- the commits
@@ -485,11 +498,12 @@ def series_date():
         'Thu, 1 Jan 2026 00:00:00 +0000'
 
 
-def build_commits(patches, files, hunks, author):
+def build_commits(patches, files, hunks, grown, author):
     env = signoff_env(author, series_date())
     index = scratch_index()
     ienv = {'GIT_INDEX_FILE': index}
-    base_lines = {f: lines_of(blob_text('base:' + f)) for f in hunks}
+    base_lines = {f: [] if f in grown else lines_of(blob_text('base:' + f))
+                  for f in hunks}
     parent = git('rev-parse', 'base^{commit}').strip()
     commits = []
     try:
@@ -505,9 +519,13 @@ def build_commits(patches, files, hunks, author):
             for f, hs in hunks.items():
                 if any(k in h.owner for h in hs):
                     blob = hash_blob(content_at(base_lines[f], hs, k))
-                    mode = git('ls-files', '-s', f, env=ienv).split()[0]
-                    git('update-index', '--cacheinfo', '%s,%s,%s' % (mode, blob, f),
-                        env=ienv)
+                    if f in grown:
+                        mode = '100755' if os.access(os.path.join(TOP, f),
+                                                     os.X_OK) else '100644'
+                    else:
+                        mode = git('ls-files', '-s', f, env=ienv).split()[0]
+                    git('update-index', '--add', '--cacheinfo',
+                        '%s,%s,%s' % (mode, blob, f), env=ienv)
             tree = git('write-tree', env=ienv).strip()
             msg = '%s\n\n%s\n\nSigned-off-by: %s\n' % (p.subject, '\n'.join(p.body),
                                                        author)
@@ -598,8 +616,8 @@ def export(check_copy=False):
     exclude, author, patches, cuts, (mail, prefix) = parse_description()
     if not os.path.exists(SRC):
         raise SeriesError('build/linux missing: run make tree')
-    files, hunks, tree = cut(patches, exclude, cuts)
-    commits = build_commits(patches, files, hunks, author)
+    files, hunks, tree, grown = cut(patches, exclude, cuts)
+    commits = build_commits(patches, files, hunks, grown, author)
     if os.path.isdir(OUT):
         shutil.rmtree(OUT)
     os.makedirs(OUT)
@@ -621,7 +639,7 @@ def export(check_copy=False):
     else:
         open(COVER_COPY, 'w').write(copy)
     return dict(patches=patches, commits=commits, tree=tree, exclude=exclude,
-                stale=stale, hunks=hunks, files=files)
+                stale=stale, hunks=hunks, files=files, grown=grown)
 
 
 # ------------------------------------------------------------------- checks
@@ -699,7 +717,7 @@ def cmd_check():
         print('not ok 1 series_export')
         return 1
     pfiles = sorted(os.listdir(OUT))[1:]
-    docs = new_doc_files(res['files'])
+    docs = new_doc_files(list(res['files']) + list(res['grown']))
     print('1..%d' % (4 + len(pfiles) + len(docs)))
     n = 1
     print('ok %d series_export # %d patches, every file and hunk in one'
