@@ -50,10 +50,7 @@ shift 2
 frags=()
 for f in "$@"; do frags+=("$(realpath "$f")"); done
 
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vswap-ccache}
-export CCACHE_BASEDIR=$BUILD
-export CCACHE_COMPILERCHECK=content
-export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+ccache_env
 export KBUILD_BUILD_TIMESTAMP="2024-11-17 00:00:00 UTC"
 export KBUILD_BUILD_USER=vswap KBUILD_BUILD_HOST=qemu
 kmake() {

@@ -6,11 +6,14 @@
 #   vswap_64bit_only    ARCH=i386: CONFIG_VIRTUAL_SWAP cannot be selected
 #                       (its record packs a device slot and a pointer into
 #                       16 bytes)
+#   i386_objects        ARCH=i386: the objects the series adds or patches
+#                       compile, with no warning, with zswap, kcompressd,
+#                       the offload device, THP and memcg on
 set -u
 . "$(dirname "$0")/lib.sh"
 
 echo "TAP version 13"
-echo "1..2"
+echo "1..3"
 
 # Of the mm files the series patches, those built without swap.
 objs="mm/memcontrol.o mm/memory.o mm/shmem.o mm/userfaultfd.o mm/vmscan.o
@@ -23,13 +26,25 @@ else
 	echo "not ok 1 swap_off_objects"
 fi
 
-# Configuration only: asking for virtual swap on a 32-bit kernel gets none.
-cfg=$BUILD/obj/i386-config
+# ARCH=i386, from the test kernel's fragments (less CONFIG_64BIT, with PAE
+# for THP): asking for virtual swap gets none, and the objects the series
+# adds or patches compile with the rest of it on (zswap, kcompressd, the
+# offload device, THP, memcg).
+cfg=$BUILD/obj/i386
 mkdir -p "$cfg"
-printf 'CONFIG_BLOCK=y\nCONFIG_SWAP=y\nCONFIG_VIRTUAL_SWAP=y\n' > "$cfg/want.config"
+grep -v '^CONFIG_64BIT=' "$TOP/configs/base.config" > "$cfg/base32.config"
+printf 'CONFIG_HIGHMEM4G=y\nCONFIG_X86_PAE=y\nCONFIG_TRANSPARENT_HUGEPAGE=y\n' \
+	> "$cfg/pae.config"
+objs32="mm/huge_memory.o mm/kcompressd.o mm/memcontrol.o mm/memory.o
+	mm/page_io.o mm/shmem.o mm/swap_cgroup.o mm/swap_slots.o
+	mm/swap_state.o mm/swapfile.o mm/userfaultfd.o mm/vmscan.o
+	mm/vmstat.o mm/zswap.o crypto/acompress.o crypto/scompress.o
+	drivers/crypto/acomp_offload_emu.o"
 if make -s -C "$SRC" O="$cfg" ARCH=i386 tinyconfig > "$cfg/log" 2>&1 &&
    "$SRC/scripts/kconfig/merge_config.sh" -m -O "$cfg" "$cfg/.config" \
-	"$cfg/want.config" >> "$cfg/log" 2>&1 &&
+	"$cfg/base32.config" "$TOP/configs/test.config" \
+	"$TOP/configs/vswap.config" "$TOP/configs/compress.config" \
+	"$cfg/pae.config" >> "$cfg/log" 2>&1 &&
    make -s -C "$SRC" O="$cfg" ARCH=i386 olddefconfig >> "$cfg/log" 2>&1 &&
    grep -q '^CONFIG_SWAP=y' "$cfg/.config"; then
 	if grep -q '^CONFIG_VIRTUAL_SWAP=y' "$cfg/.config"; then
@@ -38,8 +53,27 @@ if make -s -C "$SRC" O="$cfg" ARCH=i386 tinyconfig > "$cfg/log" 2>&1 &&
 	else
 		echo "ok 2 vswap_64bit_only"
 	fi
+	missing=$(for o in CONFIG_ZSWAP CONFIG_KCOMPRESSD CONFIG_MEMCG \
+			CONFIG_TRANSPARENT_HUGEPAGE \
+			CONFIG_CRYPTO_DEV_ACOMP_OFFLOAD_EMU; do
+		grep -q "^$o=y" "$cfg/.config" || echo "$o"
+	done)
+	# shellcheck disable=SC2086 # a list of targets
+	if [ -n "$missing" ]; then
+		echo "# ARCH=i386 configuration lacks: $missing"
+		echo "not ok 3 i386_objects"
+	elif ccache_env &&
+	     make -s -C "$SRC" O="$cfg" ARCH=i386 CC="ccache gcc" \
+		-j"$(nproc)" $objs32 > "$cfg/build.log" 2>&1 &&
+	     [ ! -s "$cfg/build.log" ]; then
+		echo "ok 3 i386_objects"
+	else
+		sed 's/^/# /' "$cfg/build.log" | tail -n 40
+		echo "not ok 3 i386_objects"
+	fi
 else
 	sed 's/^/# /' "$cfg/log" | tail -n 20
 	echo "# could not configure ARCH=i386"
 	echo "not ok 2 vswap_64bit_only"
+	echo "not ok 3 i386_objects"
 fi

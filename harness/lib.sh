@@ -21,6 +21,15 @@ OVERLAY_DIRS="arch block certs crypto Documentation drivers fs include init
 	io_uring ipc kernel lib mm net rust samples security sound tools usr virt"
 
 die() { echo "error: $*" >&2; exit 1; }
+# Kernel objects are cached with ccache, shared by every build of the
+# work bench (build/ is the base directory, so trees at the same depth
+# share objects).
+ccache_env() {
+	export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/vswap-ccache}
+	export CCACHE_BASEDIR=$BUILD
+	export CCACHE_COMPILERCHECK=content
+	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+}
 note() { echo ">>> $*" >&2; }
 
 # git on the prepared tree, deaf to the user's git configuration so that
