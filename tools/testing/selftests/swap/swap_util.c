@@ -1183,6 +1183,7 @@ void mthp_restore(struct mthp_settings *m)
 char *swap_scatter(const char *what, size_t dev, size_t *len, uint64_t seed)
 {
 	size_t ps = page_size(), size = dev + 4 * MiB, off;
+	uint64_t full, half;
 	char *fill;
 
 	if (dev > SWAP_SCATTER_MAX) {
@@ -1199,13 +1200,24 @@ char *swap_scatter(const char *what, size_t dev, size_t *len, uint64_t seed)
 		goto fail;
 	}
 	pattern_fill(fill, size, PAT_COMPRESSIBLE, seed);
-	madvise(fill, size, MADV_PAGEOUT);
-	ksft_print_msg("%s: device %zu MiB, %llu kB used after filling\n",
-		       what, dev / MiB, (unsigned long long)swaps_used_kb(NULL));
+	if (madvise(fill, size, MADV_PAGEOUT)) {
+		ksft_perror("madvise(MADV_PAGEOUT)");
+		goto fail;
+	}
+	full = swaps_used_kb(NULL);
+	ksft_print_msg("%s: device %zu kB, %llu kB used after filling\n",
+		       what, dev / 1024, (unsigned long long)full);
 	for (off = 0; off < size; off += 2 * ps)
 		madvise(fill + off, ps, MADV_DONTNEED);
+	half = swaps_used_kb(NULL);
 	ksft_print_msg("%s: %llu kB used with every other page freed\n", what,
-		       (unsigned long long)swaps_used_kb(NULL));
+		       (unsigned long long)half);
+	/* a page of slack: two free slots in a row are still no folio's */
+	if (full * 1024 + ps < dev || half * 4 > full * 3) {
+		ksft_print_msg("%s: want the device full, then about half free\n",
+			       what);
+		goto fail;
+	}
 	if (mlock2(fill, size, MLOCK_ONFAULT)) {
 		ksft_perror("mlock2");
 		goto fail;

@@ -281,9 +281,10 @@ struct mthp_settings {
 };
 
 /*
- * Only MTHP_KB folios for anonymous memory (PMD-size THP off), the old
- * settings kept in @m: KSFT_PASS, KSFT_SKIP if the kernel has no such size,
- * KSFT_FAIL if a setting could not be made.
+ * MTHP_KB folios for anonymous memory, PMD-size THP off (other sizes are
+ * left as they are: off unless set), the old settings kept in @m:
+ * KSFT_PASS, KSFT_SKIP if the kernel has no such size, KSFT_FAIL if a
+ * setting could not be made.
  */
 int mthp_only(struct mthp_settings *m);
 void mthp_restore(struct mthp_settings *m);
@@ -292,7 +293,8 @@ void mthp_restore(struct mthp_settings *m);
  * Leave the only swap area, of @dev bytes, with every other slot in use,
  * so that no two free slots are next to each other: fill it with the
  * single pages of a buffer of @dev + 4 MiB (pattern PAT_COMPRESSIBLE,
- * @seed), then free every other page of the buffer. Its odd pages stay,
+ * @seed), then free every other page of the buffer; fails unless the
+ * device was full, then about half free. Its odd pages stay,
  * most swapped out, locked (MLOCK_ONFAULT), so that reclaim does not put
  * them into the slots freed. Returns the buffer, its size in *@len, or
  * NULL on failure (a device over SWAP_SCATTER_MAX among them).
