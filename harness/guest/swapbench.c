@@ -167,8 +167,14 @@ static int usemem(const char *name, int nproc, size_t bytes)
 	double wall;
 	char c;
 
-	if (pipe(filled) || pipe(go)) {
+	if (pipe(filled)) {
 		perror("pipe");
+		return 2;
+	}
+	if (pipe(go)) {
+		perror("pipe");
+		close(filled[0]);
+		close(filled[1]);
 		return 2;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -176,8 +182,10 @@ static int usemem(const char *name, int nproc, size_t bytes)
 		pid_t pid = fork();
 
 		if (pid < 0) {
+			/* the children forked check and exit: reaped below */
 			perror("fork");
-			return 2;
+			failed = 1;
+			break;
 		}
 		if (pid == 0) {
 			close(filled[0]);
@@ -188,7 +196,7 @@ static int usemem(const char *name, int nproc, size_t bytes)
 	close(filled[1]);
 	close(go[0]);
 	/* all filled, or end of file: one died first */
-	for (i = 0; i < nproc && read(filled[0], &c, 1) == 1; i++)
+	for (i = 0; !failed && i < nproc && read(filled[0], &c, 1) == 1; i++)
 		;
 	close(go[1]);
 	close(filled[0]);
