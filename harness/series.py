@@ -375,17 +375,12 @@ def hash_blob(data):
     return git('hash-object', '-w', '--stdin', data=data.encode()).strip()
 
 
-# git's empty blob: the old side of an overlay file grown over patches
-EMPTY_BLOB = 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'
-
-
 def final_tree():
     """What 'make tree' prepares, with overlay files as their content."""
     index = scratch_index()
     env = {'GIT_INDEX_FILE': index}
     try:
         git('read-tree', 'base', env=env)
-        hash_blob('')
         for p in lib_list('patch_files'):
             git('apply', '--cached', '--binary', '--whitespace=nowarn',
                 os.path.join(TOP, p), env=env)
@@ -435,8 +430,9 @@ def cut(patches, exclude, cuts):
             errors.append('%s: a regular expression on an overlay file the '
                           'description does not cut' % s)
     hunks = {}
+    empty = hash_blob('')	# the old side of a grown file
     for f in edited + grown:
-        old = EMPTY_BLOB if f in grown else 'base:' + f
+        old = empty if f in grown else 'base:' + f
         hs = hunks_of(f, old, '%s:%s' % (tree, f), cuts.get(f, ()))
         if not hs:
             errors.append('%s: patches/ holds a diff that changes nothing' % f)
@@ -448,6 +444,10 @@ def cut(patches, exclude, cuts):
             if h.removed and any(o < h.owner[0] for o in h.owner[1:]):
                 errors.append('%s: a later segment comes in a patch before the '
                               'first, which replaces removed lines' % h.where(0))
+            # a grown file starts with its first piece (its header)
+            if f in grown and any(o < h.owner[0] for o in h.owner[1:]):
+                errors.append('%s: a later piece of a grown file comes in a '
+                              'patch before its first' % h.where(0))
             # the unchanged lines a widened hunk took in end its last
             # segment: it must come with the first, or they would go
             if h.tail and h.owner[-1] != h.owner[0]:
@@ -765,7 +765,8 @@ def cmd_export():
           'letter in series/cover-letter.txt' % (len(pfiles) - 1))
     print('  ' + pfiles[0])
     for k, p in enumerate(pfiles[1:]):
-        files = sum(1 for o in res['files'].values() if o == k)
+        files = sum(1 for o in res['files'].values() if o == k) + \
+            sum(1 for f in res['grown'] if min(res['hunks'][f][0].owner) == k)
         segs = sum(h.owner.count(k) for hs in res['hunks'].values() for h in hs)
         print('  %s: %d new files, %d hunk segments' % (p, files, segs))
     return 0
