@@ -6,9 +6,12 @@
 #   vswap_64bit_only    ARCH=i386: CONFIG_VIRTUAL_SWAP cannot be selected
 #                       (its record packs a device slot and a pointer into
 #                       16 bytes)
-#   i386_objects        ARCH=i386: the objects the series adds or patches
-#                       compile, with no warning, with zswap, kcompressd,
-#                       the offload device, THP and memcg on
+#   i386_objects        ARCH=i386: the C files the series adds or patches
+#                       that such a kernel builds (all but virtual swap's)
+#                       compile with -Werror, with zswap, kcompressd, the
+#                       offload device, their KUnit suites, THP and memcg
+#                       on, and call no libgcc 64-bit division helper
+#                       (which the kernel does not link)
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -27,9 +30,8 @@ else
 fi
 
 # ARCH=i386, from the test kernel's fragments (less CONFIG_64BIT, with PAE
-# for THP): asking for virtual swap gets none, and the objects the series
-# adds or patches compile with the rest of it on (zswap, kcompressd, the
-# offload device, THP, memcg).
+# for THP): asking for virtual swap gets none, and the objects of the C
+# files the series adds or patches compile with the rest of it on.
 cfg=$BUILD/obj/i386
 mkdir -p "$cfg"
 grep -v '^CONFIG_64BIT=' "$TOP/configs/base.config" > "$cfg/base32.config"
@@ -39,7 +41,7 @@ objs32="mm/huge_memory.o mm/kcompressd.o mm/memcontrol.o mm/memory.o
 	mm/page_io.o mm/shmem.o mm/swap_cgroup.o mm/swap_slots.o
 	mm/swap_state.o mm/swapfile.o mm/userfaultfd.o mm/vmscan.o
 	mm/vmstat.o mm/zswap.o crypto/acompress.o crypto/scompress.o
-	drivers/crypto/acomp_offload_emu.o"
+	crypto/acomp_batch_kunit.o drivers/crypto/acomp_offload_emu.o"
 if make -s -C "$SRC" O="$cfg" ARCH=i386 tinyconfig > "$cfg/log" 2>&1 &&
    "$SRC/scripts/kconfig/merge_config.sh" -m -O "$cfg" "$cfg/.config" \
 	"$cfg/base32.config" "$TOP/configs/test.config" \
@@ -55,21 +57,28 @@ if make -s -C "$SRC" O="$cfg" ARCH=i386 tinyconfig > "$cfg/log" 2>&1 &&
 	fi
 	missing=$(for o in CONFIG_ZSWAP CONFIG_KCOMPRESSD CONFIG_MEMCG \
 			CONFIG_TRANSPARENT_HUGEPAGE \
-			CONFIG_CRYPTO_DEV_ACOMP_OFFLOAD_EMU; do
-		grep -q "^$o=y" "$cfg/.config" || echo "$o"
+			CONFIG_CRYPTO_DEV_ACOMP_OFFLOAD_EMU \
+			CONFIG_CRYPTO_DEV_ACOMP_OFFLOAD_EMU_KUNIT_TEST \
+			CONFIG_CRYPTO_ACOMP_BATCH_KUNIT_TEST; do
+		grep -q "^$o=y" "$cfg/.config" || printf '%s ' "$o"
 	done)
+	ccache_env
+	# -Werror: an object that warned is not kept, so it warns every run
 	# shellcheck disable=SC2086 # a list of targets
 	if [ -n "$missing" ]; then
 		echo "# ARCH=i386 configuration lacks: $missing"
 		echo "not ok 3 i386_objects"
-	elif ccache_env &&
-	     make -s -C "$SRC" O="$cfg" ARCH=i386 CC="ccache gcc" \
-		-j"$(nproc)" $objs32 > "$cfg/build.log" 2>&1 &&
-	     [ ! -s "$cfg/build.log" ]; then
-		echo "ok 3 i386_objects"
-	else
+	elif ! make -s -C "$SRC" O="$cfg" ARCH=i386 CC="ccache gcc" \
+		KCFLAGS=-Werror -j"$(nproc)" $objs32 > "$cfg/build.log" 2>&1; then
 		sed 's/^/# /' "$cfg/build.log" | tail -n 40
 		echo "not ok 3 i386_objects"
+	elif libgcc=$(cd "$cfg" && nm -u $objs32 |
+		grep -E '\b__(u?div|u?mod)di3\b'); then
+		echo "# 64-bit division left to libgcc, which the kernel lacks:"
+		echo "$libgcc" | sed 's/^/#   /'
+		echo "not ok 3 i386_objects"
+	else
+		echo "ok 3 i386_objects"
 	fi
 else
 	sed 's/^/# /' "$cfg/log" | tail -n 20

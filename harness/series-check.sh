@@ -21,6 +21,7 @@
 # Prints TAP; the last line is 'N passed, N failed'.
 set -u
 . "$(dirname "$0")/lib.sh"
+ccache_env
 
 sb=$BUILD/series-b		# same depth as build/linux, so ccache shares
 wt=$sb/linux			# objects with the test kernels
