@@ -66,14 +66,16 @@ if make -s -C "$SRC" O="$cfg" ARCH=i386 tinyconfig > "$cfg/log" 2>&1 &&
 	# -Werror: an object that warned is not kept, so it warns every run
 	# shellcheck disable=SC2086 # a list of targets
 	if [ -n "$missing" ]; then
-		echo "# ARCH=i386 configuration lacks: $missing"
+		echo "# ARCH=i386 configuration lacks: ${missing% }"
 		echo "not ok 3 i386_objects"
 	elif ! make -s -C "$SRC" O="$cfg" ARCH=i386 CC="ccache gcc" \
 		KCFLAGS=-Werror -j"$(nproc)" $objs32 > "$cfg/build.log" 2>&1; then
 		sed 's/^/# /' "$cfg/build.log" | tail -n 40
 		echo "not ok 3 i386_objects"
-	elif libgcc=$(cd "$cfg" && nm -u $objs32 |
-		grep -E '\b__(u?div|u?mod)di3\b'); then
+	elif ! undef=$(cd "$cfg" && nm -A -u $objs32); then
+		echo "# nm cannot read the i386 objects"
+		echo "not ok 3 i386_objects"
+	elif libgcc=$(grep -E '\b__u?(div|mod|divmod)di[34]\b' <<< "$undef"); then
 		echo "# 64-bit division left to libgcc, which the kernel lacks:"
 		echo "$libgcc" | sed 's/^/#   /'
 		echo "not ok 3 i386_objects"

@@ -15,8 +15,9 @@
  *   write_error_scattered
  *                  one write fails of a 64 kB folio that goes out as 16
  *                  bios, to a device with no two free slots in a row: the
- *                  whole folio stays in the swap cache (one page without
- *                  virtual swap, which splits it) and reads back intact.
+ *                  whole folio stays in the swap cache, dirty (one page
+ *                  without virtual swap, which splits it): reclaim writes
+ *                  it again, and every page reads back from the device.
  *   read_error     a forked child's swap-in read fails: the child gets
  *                  SIGBUS at that page and the parent reads every other
  *                  page back intact.  The folio whose read failed stays in

@@ -1212,8 +1212,12 @@ char *swap_scatter(const char *what, size_t dev, size_t *len, uint64_t seed)
 	half = swaps_used_kb(NULL);
 	ksft_print_msg("%s: %llu kB used with every other page freed\n", what,
 		       (unsigned long long)half);
-	/* a page of slack: two free slots in a row are still no folio's */
-	if (full * 1024 + ps < dev || half * 4 > full * 3) {
+	/*
+	 * A page of slack: two free slots in a row are still no folio's.
+	 * Half free to within 64 kB: more would leave runs free.
+	 */
+	if (full * 1024 + ps < dev || half * 4 > full * 3 ||
+	    half * 2 + 64 < full) {
 		ksft_print_msg("%s: want the device full, then about half free\n",
 			       what);
 		goto fail;
