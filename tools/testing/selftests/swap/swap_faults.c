@@ -655,6 +655,37 @@ static bool read_again(const char *what, char *addr, size_t len)
 	return true;
 }
 
+/*
+ * MADV_PAGEOUT of @buf with the device's writes failing, at most @times
+ * of them (the failures used in *@hits); the counters around it in
+ * *@before and *@after, where the pages are then in *@s.  The settings
+ * made since @mark are restored.
+ */
+static bool pageout_writes_failing(const char *what, char *buf, size_t size,
+				   long times, unsigned int mark,
+				   struct vmstat *before, struct vmstat *after,
+				   long *hits, struct swap_scan *s)
+{
+	int err;
+
+	if (!bio_faults_arm(times))
+		return false;
+	vmstat_read(before);
+	if (!self_fail(true))
+		return false;
+	err = madvise(buf, size, MADV_PAGEOUT) ? errno : 0;
+	self_fail(false);
+	*hits = fault_hits(FAIL_BIO, times);
+	inject_off(mark);
+	vmstat_read(after);
+	if (err) {
+		ksft_print_msg("%s: madvise(MADV_PAGEOUT): %s\n", what,
+			       strerror(err));
+		return false;
+	}
+	return !swap_scan(buf, size, s);
+}
+
 static int test_write_error(const struct tcase *tc)
 {
 	size_t size = case_size(tc), npages = size / page_size();
@@ -663,7 +694,7 @@ static int test_write_error(const struct tcase *tc)
 	struct vmstat before, after;
 	struct swap_scan s;
 	bool ok = false;
-	int ret, err;
+	int ret;
 	char *buf;
 
 	ret = need_bio_faults(tc->name);
@@ -673,22 +704,8 @@ static int test_write_error(const struct tcase *tc)
 	if (!buf)
 		return KSFT_FAIL;
 	/* every write fails: more than enough for all pages */
-	if (!bio_faults_arm(times))
-		goto out;
-	vmstat_read(&before);
-	if (!self_fail(true))
-		goto out;
-	err = madvise(buf, size, MADV_PAGEOUT) ? errno : 0;
-	self_fail(false);
-	hits = fault_hits(FAIL_BIO, times);
-	inject_off(mark);
-	vmstat_read(&after);
-	if (err) {
-		ksft_print_msg("%s: madvise(MADV_PAGEOUT): %s\n", tc->name,
-			       strerror(err));
-		goto out;
-	}
-	if (swap_scan(buf, size, &s))
+	if (!pageout_writes_failing(tc->name, buf, size, times, mark, &before,
+				    &after, &hits, &s))
 		goto out;
 	ksft_print_msg("%s: with writes failing: %zu pages unmapped, %zu of them in the swap cache, %zu mapped; %ld writes failed, pswpout +%"
 		       PRIu64 "\n",
@@ -752,7 +769,7 @@ static int test_write_error_scattered(const struct tcase *tc)
 	char *fill, *buf = NULL;
 	bool ok = false;
 	long hits, dropped;
-	int ret, err;
+	int ret;
 
 	ret = need_bio_faults(tc->name);
 	if (ret != KSFT_PASS)
@@ -785,28 +802,14 @@ static int test_write_error_scattered(const struct tcase *tc)
 			       tc->name, large, folios);
 		goto out;
 	}
-	/* one failure: the first write this task submits */
-	if (!bio_faults_arm(1))
-		goto out;
-	vmstat_read(&before);
 	read_key("/proc/vmstat", "vswap_scattered", &scat0);
 	split0 = mthp_stat(MTHP_KB, "split");
-	if (!self_fail(true))
+	/* one failure: the first write this task submits */
+	if (!pageout_writes_failing(tc->name, buf, size, 1, mark, &before,
+				    &after, &hits, &s))
 		goto out;
-	err = madvise(buf, size, MADV_PAGEOUT) ? errno : 0;
-	self_fail(false);
-	hits = fault_hits(FAIL_BIO, 1);
-	inject_off(mark);
-	vmstat_read(&after);
 	read_key("/proc/vmstat", "vswap_scattered", &scat1);
 	split1 = mthp_stat(MTHP_KB, "split");
-	if (err) {
-		ksft_print_msg("%s: madvise(MADV_PAGEOUT): %s\n", tc->name,
-			       strerror(err));
-		goto out;
-	}
-	if (swap_scan(buf, size, &s))
-		goto out;
 	ksft_print_msg("%s: %zu pages unmapped, %zu of them in the swap cache, %zu mapped; %ld write failed; pswpout +%"
 		       PRIu64 ", vswap_scattered +%" PRIu64
 		       ", 64 kB folios split +%" PRIu64 "\n",
