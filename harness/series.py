@@ -440,14 +440,14 @@ def cut(patches, exclude, cuts):
             for k in range(len(h.segments)):
                 h.owner[k] = claim(f, h.text(k), h.where(k))
             # the lines kept while the first segment is not applied are
-            # the removed ones: the segments after it must not come first
-            if h.removed and any(o < h.owner[0] for o in h.owner[1:]):
+            # the removed ones, and a grown file starts with its first
+            # (its header): the segments after it must not come first
+            if (h.removed or f in grown) and \
+                    any(o < h.owner[0] for o in h.owner[1:]):
                 errors.append('%s: a later segment comes in a patch before the '
-                              'first, which replaces removed lines' % h.where(0))
-            # a grown file starts with its first piece (its header)
-            if f in grown and any(o < h.owner[0] for o in h.owner[1:]):
-                errors.append('%s: a later piece of a grown file comes in a '
-                              'patch before its first' % h.where(0))
+                              'first, which %s' % (h.where(0), 'starts the file'
+                                                   if f in grown else
+                                                   'replaces removed lines'))
             # the unchanged lines a widened hunk took in end its last
             # segment: it must come with the first, or they would go
             if h.tail and h.owner[-1] != h.owner[0]:
