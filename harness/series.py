@@ -191,12 +191,20 @@ TOP_END = re.compile(r'^(\}|\};|#endif\b.*|\S.*;)$')
 def split_added(added, extra=()):
     """Where a run of added lines may be cut: before a top-level item that
     follows a blank line after the end of another, before an #if that
-    follows an #endif, and before a line the description's 'cut' names."""
+    follows an #endif, and before a line the description's 'cut' names.
+    Blank lines between two items stay with the one before, unless the run
+    ends in a line that is not blank (at the end of a file, say): then a
+    cut the description names takes them along with the item after, so
+    that no prefix leaves a file ending in a blank line."""
     cuts = [0]
+    lead = bool(added) and added[-1] != ''
     for i in range(1, len(added)):
         cur, prev = added[i], added[i - 1]
         if any(r.search(cur) for r in extra):
-            cuts.append(i)
+            at = i
+            while lead and cur and at - 1 > cuts[-1] and not added[at - 1]:
+                at -= 1
+            cuts.append(at)
         elif not cur or cur[0].isspace() or cur[0] in '{)':
             continue
         elif prev.startswith('#endif') and cur.startswith('#if'):
