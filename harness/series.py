@@ -188,16 +188,19 @@ def excluded(path, exclude):
 TOP_END = re.compile(r'^(\}|\};|#endif\b.*|\S.*;)$')
 
 
-def split_added(added, extra=()):
+def split_added(added, extra=(), lead=None):
     """Where a run of added lines may be cut: before a top-level item that
     follows a blank line after the end of another, before an #if that
     follows an #endif, and before a line the description's 'cut' names.
     Blank lines between two items stay with the one before, unless the run
-    ends in a line that is not blank (at the end of a file, say): then a
-    cut the description names takes them along with the item after, so
-    that no prefix leaves a file ending in a blank line."""
+    ends in a line that is not blank (@lead: it is followed by a blank
+    line or the end of the file): then a cut the description names takes
+    them along with the item after, so that no prefix leaves two blank
+    lines in a row, or one at the end of a file. @lead defaults to what
+    @added's own last line says."""
     cuts = [0]
-    lead = bool(added) and added[-1] != ''
+    if lead is None:
+        lead = bool(added) and added[-1] != ''
     for i in range(1, len(added)):
         cur, prev = added[i], added[i - 1]
         if any(r.search(cur) for r in extra):
@@ -288,10 +291,12 @@ class Hunk:
     """A run of changed lines of one file, cut into segments: the first
     replaces the removed lines, the others are added after it."""
 
-    def __init__(self, path, start, removed, added, ctx, header, cuts):
+    def __init__(self, path, start, removed, added, ctx, header, cuts,
+                 lead=None):
         self.path, self.start, self.removed, self.ctx = path, start, removed, ctx
         self.header = header
-        self.segments = balanced(split_added(added, cuts), removed) if added else [[]]
+        self.segments = balanced(split_added(added, cuts, lead), removed) \
+            if added else [[]]
         self.owner = [None] * len(self.segments)
         self.tail = 0	# unchanged lines taken in at the end (hunks_of())
 
@@ -343,7 +348,9 @@ def hunks_of(path, old, new, cuts=()):
                     len(best.segments) == len(split_added(added, cuts)):
                 break
             tail = base[end:end + ext]
-            h = Hunk(path, start, removed + tail, added + tail, ctx, header, cuts)
+            # (the run as the diff has it says how its blank lines go)
+            h = Hunk(path, start, removed + tail, added + tail, ctx, header,
+                     cuts, lead=added[-1] != '')
             h.tail = ext
             # the unchanged lines must end a segment that changes something
             if len(h.segments) > len(best.segments) and len(h.segments[-1]) > ext:

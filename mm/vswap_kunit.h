@@ -475,4 +475,8 @@ static struct kunit_suite vswap_test_suite = {
 	.test_cases = vswap_test_cases,
 };
 
-kunit_test_suite(vswap_test_suite);
+/*
+ * At boot only: no debugfs file runs them again later, on a table in use
+ * (they lower its limit).
+ */
+kunit_test_init_section_suite(vswap_test_suite);

@@ -408,4 +408,8 @@ static struct kunit_suite emu_test_suite = {
 	.test_cases = emu_test_cases,
 };
 
-kunit_test_suite(emu_test_suite);
+/*
+ * At boot or module load only: no debugfs file runs them again later,
+ * when their injected failures would reach the device's users.
+ */
+kunit_test_init_section_suite(emu_test_suite);
