@@ -267,24 +267,87 @@ def nesting(lines):
     return b, p, lowb, lowp
 
 
-def balanced(segments, removed):
-    """Merge segments into the one before them until every segment after
-    the first is balanced on its own (braces and #if blocks closed, never
-    below where it starts) and the first is as balanced as the lines it
-    replaces, so that any choice of segments leaves the nesting whole."""
-    segs = [list(x) for x in segments]
-    rb, rp = nesting(removed)[:2]
+def merged(segs, bad):
+    """Merge each segment after the first that @bad says of into the one
+    before it, until none is."""
     j = 1
     while j < len(segs):
-        b, p, lowb, lowp = nesting(segs[j])
-        if b or p or lowb or lowp:
+        if bad(nesting(segs[j])):
             segs[j - 1].extend(segs.pop(j))
             j = max(1, j - 1)
         else:
             j += 1
+    return segs
+
+
+def outer_directives(lines):
+    """The #if, #else/#elif and #endif lines of @lines that belong to a
+    conditional opened before them or left open after them: one of
+    ['open'], ['else'], ['close'], [] (none), or None (anything else)."""
+    depth, out, in_comment = 0, [], False
+    for line in lines:
+        code, in_comment = _code(line, in_comment)
+        t = code.strip()
+        if not t.startswith('#'):
+            continue
+        d = t[1:].strip()
+        if d.startswith('if'):
+            depth += 1
+        elif d.startswith('el') and depth == 0:
+            out.append('else')
+        elif d.startswith('endif'):
+            depth -= 1
+            if depth < 0:
+                out.append('close')
+                depth = 0
+    out += ['open'] * depth
+    return out if len(out) <= 1 else None
+
+
+def if_frames(segs):
+    """The #if blocks whose lines are cut apart: for each, the segments
+    that hold its #if, #else and #endif lines, while every segment after
+    the first has its braces balanced and opens, continues or closes at
+    most one block. None if they do not pair up so."""
+    frames, stack = [], []
+    for j in range(1, len(segs)):
+        ev = outer_directives(segs[j])
+        if ev is None:
+            return None
+        if ev == ['open']:
+            stack.append([j])
+        elif ev and not stack:
+            return None
+        elif ev == ['else']:
+            stack[-1].append(j)
+        elif ev == ['close']:
+            frames.append(stack.pop() + [j])
+    return None if stack else frames
+
+
+def balanced(segments, removed, frames=False):
+    """Merge segments into the one before them until every segment after
+    the first is balanced on its own (braces and #if blocks closed, never
+    below where it starts) and the first is as balanced as the lines it
+    replaces, so that any choice of segments leaves the nesting whole.
+    With @frames, an #if block whose lines fall into several segments may
+    stay cut, if the segments pair up (if_frames()): those holding its
+    #if, #else and #endif lines are then one frame, which one patch must
+    claim whole, and the segments between go where they are claimed.
+    Returns the segments and the frames (lists of segment indices)."""
+    segs = [list(x) for x in segments]
+    rb, rp = nesting(removed)[:2]
+    found = []
+    if frames:
+        cand = merged([list(x) for x in segs], lambda n: n[0] or n[2])
+        found = if_frames(cand)
+        if found and nesting(cand[0])[:2] == (rb, rp):
+            return cand, found
+        found = []
+    segs = merged(segs, any)
     if len(segs) > 1 and nesting(segs[0])[:2] != (rb, rp):
         segs = [sum(segs, [])]
-    return segs
+    return segs, found
 
 
 class Hunk:
@@ -295,8 +358,9 @@ class Hunk:
                  lead=None):
         self.path, self.start, self.removed, self.ctx = path, start, removed, ctx
         self.header = header
-        self.segments = balanced(split_added(added, cuts, lead), removed) \
-            if added else [[]]
+        self.segments, self.frames = \
+            balanced(split_added(added, cuts, lead), removed, bool(cuts)) \
+            if added else ([[]], [])
         self.owner = [None] * len(self.segments)
         self.tail = 0	# unchanged lines taken in at the end (hunks_of())
 
@@ -452,8 +516,16 @@ def cut(patches, exclude, cuts):
         if not hs:
             errors.append('%s: patches/ holds a diff that changes nothing' % f)
         for h in hs:
+            framed = {k for fr in h.frames for k in fr}
             for k in range(len(h.segments)):
-                h.owner[k] = claim(f, h.text(k), h.where(k))
+                if k not in framed:
+                    h.owner[k] = claim(f, h.text(k), h.where(k))
+            # an #if block's frame is claimed whole, by its lines together
+            for fr in h.frames:
+                o = claim(f, '\n'.join(h.text(k) for k in fr),
+                          '%s, the #if block it opens' % h.where(fr[0]))
+                for k in fr:
+                    h.owner[k] = o
             # the lines kept while the first segment is not applied are
             # the removed ones, and a grown file starts with its first
             # (its header): the segments after it must not come first

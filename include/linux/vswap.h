@@ -107,6 +107,9 @@ int vswap_zero_batch(swp_entry_t entry, int max_nr, bool *is_zero);
 bool vswap_read_synchronous(unsigned long vslot);
 bool vswap_read_whole(swp_entry_t entry, int nr);
 int vswap_unuse(struct swap_info_struct *si);
+swp_entry_t vswap_slot_reserve(struct folio *folio);
+void vswap_slot_cancel(struct folio *folio, swp_entry_t slot);
+void vswap_slot_commit(struct folio *folio, swp_entry_t slot);
 
 #ifdef CONFIG_VIRTUAL_SWAP
 /* The swap type of every virtual entry; devices get the types above it. */
@@ -153,27 +156,10 @@ static inline bool is_vswap_entry(swp_entry_t entry)
 	return swp_type(entry) == VSWAP_TYPE;
 }
 
-swp_entry_t vswap_slot_reserve(struct folio *folio);
-void vswap_slot_cancel(struct folio *folio, swp_entry_t slot);
-void vswap_slot_commit(struct folio *folio, swp_entry_t slot);
 #else
 static inline bool is_vswap_entry(swp_entry_t entry)
 {
 	return false;
-}
-
-/* Without virtual swap a folio's swap entry is its device slot. */
-static inline swp_entry_t vswap_slot_reserve(struct folio *folio)
-{
-	return folio->swap;
-}
-
-static inline void vswap_slot_cancel(struct folio *folio, swp_entry_t slot)
-{
-}
-
-static inline void vswap_slot_commit(struct folio *folio, swp_entry_t slot)
-{
 }
 #endif /* CONFIG_VIRTUAL_SWAP */
 
