@@ -14,8 +14,13 @@ base against the prepared file); a run of added lines is further cut where
 one top-level item ends and the next begins, so two new functions in one
 run may go to two patches. An overlay file the description cuts is grown
 the same way, as a diff from an empty file, over the patches that claim
-its segments. A hunk no patch claims, or two claim, or a
-selector that claims nothing, stops the export.
+its segments. In a file the description cuts, an #if block whose #if,
+#else and #endif lines fall in different segments may stay cut: those
+segments are its frame, claimed whole by one patch, and the segments
+between them go where they are claimed, those of one branch at most in
+an earlier patch (code that the block makes conditional when it comes).
+A hunk no patch claims, or two claim, or a selector that claims nothing,
+stops the export.
 
 The patches are commits on branch 'series' of build/linux's repository,
 built from the base with plumbing (no work tree is touched), then written
@@ -526,6 +531,16 @@ def cut(patches, exclude, cuts):
                           '%s, the #if block it opens' % h.where(fr[0]))
                 for k in fr:
                     h.owner[k] = o
+                # before its frame, a branch's code is compiled as it is:
+                # one branch may come first (the code the block then
+                # makes conditional), two would both be built
+                early = [i for i in range(len(fr) - 1)
+                         if any(h.owner[k] < o
+                                for k in range(fr[i] + 1, fr[i + 1]))]
+                if len(early) > 1:
+                    errors.append('%s: segments of %d branches of the #if block '
+                                  'come in patches before it' %
+                                  (h.where(fr[0]), len(early)))
             # the lines kept while the first segment is not applied are
             # the removed ones, and a grown file starts with its first
             # (its header): the segments after it must not come first

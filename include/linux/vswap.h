@@ -155,7 +155,6 @@ static inline bool is_vswap_entry(swp_entry_t entry)
 {
 	return swp_type(entry) == VSWAP_TYPE;
 }
-
 #else
 static inline bool is_vswap_entry(swp_entry_t entry)
 {
