@@ -351,6 +351,17 @@ orun() {
 	return 0
 }
 
+# Runs only with both: virtual swap and the compression work. For cases
+# whose swap-entry paths the =n kernel's other cases already take.
+vorun() {
+	if [ -d /sys/kernel/mm/vswap ]; then
+		orun "$@"
+	elif [ "${VTEST_KIND:-}" = vswap ]; then
+		echo "not ok - vorun $*: kernel kind vswap, but no /sys/kernel/mm/vswap"
+	fi
+	return 0
+}
+
 # Runs only with virtual swap; a kernel the host built with it
 # (vtest.kind=vswap) that does not show it fails, rather than drop the runs.
 vrun() {

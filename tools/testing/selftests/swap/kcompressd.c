@@ -46,7 +46,10 @@
  *   batched     with zswap's compressor taking batches (lz4-offload-emu)
  *               and THP off, single-page folios are compressed several
  *               per request: zswap's batch_stores moves, which only
- *               kcompressd does for them
+ *               kcompressd does for them. With --pattern mixed the
+ *               pages of a request do not all compress: the folios
+ *               zswap refuses must be counted refused and written to
+ *               the device
  *   batched_faults  the same, with the device's queue full, engine errors
  *               and failed verifications injected: the device redoes
  *               those units in software (its counters), every byte reads
@@ -948,6 +951,13 @@ static int batched(const char *what, const char * const *knobs, bool faults)
 		ret = KSFT_FAIL;
 	if (stores1 == stores0) {
 		ksft_print_msg("%s: want requests of several folios' pages\n",
+			       what);
+		ret = KSFT_FAIL;
+	}
+	if (r.load.pattern == PAT_MIXED &&
+	    (!kc_delta(&r.k0, &r.k1, KC_REFUSED) ||
+	     !vm_delta(&r.v0, &r.v1, VM_PSWPOUT))) {
+		ksft_print_msg("%s: mixed data: want folios of the batches refused by zswap and written to the device\n",
 			       what);
 		ret = KSFT_FAIL;
 	}
