@@ -46,10 +46,9 @@
  *   batched     with zswap's compressor taking batches (lz4-offload-emu)
  *               and THP off, single-page folios are compressed several
  *               per request: zswap's batch_stores moves, which only
- *               kcompressd does for them. With --pattern mixed the
- *               pages of a request do not all compress: the folios
- *               zswap refuses must be counted refused and written to
- *               the device
+ *               kcompressd does for them. With --pattern mixed some
+ *               pages do not compress: kcompressd must count folios
+ *               zswap refused, and pages must reach the device
  *   batched_faults  the same, with the device's queue full, engine errors
  *               and failed verifications injected: the device redoes
  *               those units in software (its counters), every byte reads
