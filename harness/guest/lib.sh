@@ -351,24 +351,24 @@ orun() {
 	return 0
 }
 
-# Runs only with both: virtual swap and the compression work. For cases
-# whose swap-entry paths the =n kernel's other cases already take.
-vorun() {
+# with_vswap NAME RUNNER ARGS...: RUNNER ARGS... only with virtual swap; a
+# kernel the host built with it (vtest.kind=vswap) that does not show it
+# fails, rather than drop the runs.
+with_vswap() {
+	local name=$1 runner=$2
+
+	shift 2
 	if [ -d /sys/kernel/mm/vswap ]; then
-		orun "$@"
+		"$runner" "$@"
 	elif [ "${VTEST_KIND:-}" = vswap ]; then
-		echo "not ok - vorun $*: kernel kind vswap, but no /sys/kernel/mm/vswap"
+		echo "not ok - $name $*: kernel kind vswap, but no /sys/kernel/mm/vswap"
 	fi
 	return 0
 }
 
-# Runs only with virtual swap; a kernel the host built with it
-# (vtest.kind=vswap) that does not show it fails, rather than drop the runs.
-vrun() {
-	if [ -d /sys/kernel/mm/vswap ]; then
-		run "$@"
-	elif [ "${VTEST_KIND:-}" = vswap ]; then
-		echo "not ok - vrun $*: kernel kind vswap, but no /sys/kernel/mm/vswap"
-	fi
-	return 0
-}
+# Runs only with virtual swap.
+vrun() { with_vswap vrun run "$@"; }
+
+# Runs only with both: virtual swap and the compression work. For cases
+# whose swap-entry paths the =n kernel's other cases already take.
+vorun() { with_vswap vorun orun "$@"; }
