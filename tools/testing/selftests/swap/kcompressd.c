@@ -888,7 +888,7 @@ static int batched(const char *what, const char * const *knobs, bool faults)
 		"engine_error", "sw_queue_full", "sw_engine_error",
 	};
 	struct kc_run r = { .batch = "32", .load.pattern = opt.pattern };
-	uint64_t v, emu0[3] = { 0 }, emu1[3] = { 0 }, stores0, stores1;
+	uint64_t v, emu0[3] = { 0 }, emu1[3] = { 0 }, stores0, stores1, refused;
 	struct saved_setting knob[6] = { 0 }, thp = { 0 };
 	char path[PATH_MAX], name[64], driver[64];
 	unsigned int batch;
@@ -954,10 +954,9 @@ static int batched(const char *what, const char * const *knobs, bool faults)
 		ret = KSFT_FAIL;
 	}
 	/* every folio refused goes to the device: pswpout counts them too */
+	refused = kc_delta(&r.k0, &r.k1, KC_REFUSED);
 	if (r.load.pattern == PAT_MIXED &&
-	    (!kc_delta(&r.k0, &r.k1, KC_REFUSED) ||
-	     vm_delta(&r.v0, &r.v1, VM_PSWPOUT) <
-	     kc_delta(&r.k0, &r.k1, KC_REFUSED))) {
+	    (!refused || vm_delta(&r.v0, &r.v1, VM_PSWPOUT) < refused)) {
 		ksft_print_msg("%s: mixed data: want folios of the batches refused by zswap and written to the device\n",
 			       what);
 		ret = KSFT_FAIL;
