@@ -165,15 +165,18 @@ static unsigned int vswap_table_end;
 static DEFINE_IDA(vswap_ids);
 static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
 /*
- * Slots in use by backend tag, for /sys/kernel/mm/vswap; their sum is the
- * number of slots in use, each counted under exactly one tag. Per-CPU
- * counters: every slot allocated, freed or given a new backend changes
- * one, and reclaim reads them without summing over CPUs unless the
- * virtual space is near full (vswap_slots_free()). A count read so, or
- * summed while slots change backend, may be briefly negative: readers
- * clamp what they return.
+ * Slots in use: all of them in vswap_nr_used, which reclaim reads
+ * (vswap_slots_free()) without summing over the CPUs unless the virtual
+ * space is near full; and by backend tag in each CPU's vswap_nr_backend[],
+ * summed over the possible CPUs only when /sys/kernel/mm/vswap is read. A
+ * slot allocated or freed changes both, a batch of slots at a time for
+ * vswap_nr_used; a slot given a new backend changes two per-CPU counts,
+ * an instruction each. A CPU's count of a tag may be negative (a slot
+ * counted in on one CPU and out on another), and a sum taken while slots
+ * change backend may be briefly so: readers clamp what they return.
  */
-static struct percpu_counter vswap_nr_backend[VSWAP_NR_BACKENDS];
+static struct percpu_counter vswap_nr_used;
+static DEFINE_PER_CPU(long [VSWAP_NR_BACKENDS], vswap_nr_backend);
 
 /* The cluster numbered @id, or NULL. Under rcu_read_lock(). */
 static inline struct vswap_cluster *vswap_cluster_get(unsigned long id)
@@ -205,9 +208,10 @@ static struct vswap_cluster *vswap_cluster_from(unsigned long *id)
 	for ((id) = (start), (c) = vswap_cluster_from(&(id)); (c);	\
 	     (id)++, (c) = vswap_cluster_from(&(id)))
 
+/* Count @nr slots in (or, if negative, out of) the backend of @word. */
 static inline void vswap_backend_count(unsigned long word, long nr)
 {
-	percpu_counter_add(&vswap_nr_backend[word & VSWAP_TAG_MASK], nr);
+	this_cpu_add(vswap_nr_backend[word & VSWAP_TAG_MASK], nr);
 }
 
 static_assert(sizeof(struct vswap_desc) == 16);
@@ -546,6 +550,7 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 	*vslot = (unsigned long)c->id << VSWAP_CLUSTER_SHIFT | off;
 	spin_unlock(&c->lock);
 	local_unlock(&vswap_pcp.lock);
+	percpu_counter_add(&vswap_nr_used, nr);
 	vswap_backend_count(VSWAP_FOLIO, nr);
 	count_vm_events(VSWAP_ALLOC, nr);
 	return 0;
@@ -556,7 +561,8 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
  * Caller holds rcu_read_lock() when it needs the cluster after unlocking.
  * Called through vswap_lock_cluster(), which tells sparse about the lock.
  */
-static struct vswap_cluster *__vswap_lock_cluster(unsigned long vslot)
+static __always_inline struct vswap_cluster *
+__vswap_lock_cluster(unsigned long vslot)
 {
 	struct vswap_cluster *c;
 
@@ -669,6 +675,7 @@ static bool vswap_drop(unsigned long vslot, unsigned int nr, unsigned int op)
 		if (relink)
 			vswap_cluster_relink(c);
 		count_vm_events(VSWAP_FREE, nfreed);
+		percpu_counter_sub(&vswap_nr_used, nfreed);
 		for (j = 0; j < nfreed; j++)
 			vswap_backend_count(held[j].backend, -1);
 		vswap_release(held, nfreed);
@@ -890,12 +897,11 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 {
 	/* not zeroed under CONFIG_INIT_STACK_ALL_*: only old[0..n) is read */
 	struct vswap_held old[VSWAP_SET_BATCH] __uninitialized;
-	long delta[VSWAP_NR_BACKENDS] = { 0 };
 	struct vswap_cluster *c;
 	struct vswap_desc *d;
 	unsigned int i = 0, n, tag;
 
-	/* delta[] is indexed by tag: the words must all have a valid one */
+	/* the counts are indexed by tag: the words must all have a valid one */
 	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
 			 VSWAP_CLUSTER_SLOTS ||
 			 (word & VSWAP_TAG_MASK) >= VSWAP_NR_BACKENDS ||
@@ -912,8 +918,8 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 			    d->backend == word)
 				continue;
 			tag = d->backend & VSWAP_TAG_MASK;
-			delta[tag]--;
-			delta[word & VSWAP_TAG_MASK]++;
+			vswap_backend_count(d->backend, -1);
+			vswap_backend_count(word, 1);
 			if (tag == VSWAP_PHYS || tag == VSWAP_ZSWAP) {
 				old[n].vslot = vslot + i;
 				old[n].backend = d->backend;
@@ -923,11 +929,9 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 			WRITE_ONCE(d->backend, word);
 		}
 		spin_unlock(&c->lock);
-		vswap_release_backends(old, n);
+		if (n)
+			vswap_release_backends(old, n);
 	}
-	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
-		if (delta[tag])
-			percpu_counter_add(&vswap_nr_backend[tag], delta[tag]);
 }
 
 /**
@@ -1211,34 +1215,25 @@ bool vswap_next_cache_only(unsigned long *vslot)
 /**
  * vswap_slots_in_use - number of virtual swap slots allocated
  *
- * The sum of the per-backend counts, each summed over CPUs in turn: a
- * snapshot, which may be off by the slots whose backend changes meanwhile.
- *
- * Context: any context but NMI, after vswap_table_init(); takes each
+ * Context: any context but NMI, after vswap_table_init(); takes the
  * counter's lock and walks the online CPUs: for sysfs and tests. Reclaim
- * reads vswap_slots_free(), which sums them only near full.
+ * reads vswap_slots_free(), which sums only near full.
  * Return: the number of slots in use.
  */
 unsigned long vswap_slots_in_use(void)
 {
-	long nr = 0;
-	unsigned int tag;
-
-	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
-		nr += percpu_counter_sum(&vswap_nr_backend[tag]);
-	return max(nr, 0L);
+	return max(percpu_counter_sum(&vswap_nr_used), 0LL);
 }
 
 /*
- * How far the per-backend counts read without their per-CPU parts may be
- * off, either way: what each CPU has counted and not yet folded in, under
- * percpu_counter_batch a counter.
+ * How far vswap_nr_used read without its per-CPU parts may be off, either
+ * way: what each CPU has counted and not yet folded in, under
+ * percpu_counter_batch.
  */
 static long vswap_count_slack(void)
 {
 #ifdef CONFIG_SMP
-	return (long)VSWAP_NR_BACKENDS * num_possible_cpus() *
-	       percpu_counter_batch;
+	return (long)num_possible_cpus() * percpu_counter_batch;
 #else
 	return 0;
 #endif
@@ -1248,27 +1243,25 @@ static long vswap_count_slack(void)
  * vswap_slots_free - how many more slots the virtual space has
  *
  * The slots of every cluster but 0, which is never used, less those in
- * use. The per-backend counts are read without summing their per-CPU
- * parts, unless that could be off by as much as the room left: near full,
- * where the error could show room that is not there or hide room that
- * is, they are summed (vswap_slots_in_use()), at the cost of a walk over
- * the CPUs on every call there.
+ * use. The count of those is read without summing its per-CPU parts,
+ * unless that could be off by as much as the room left: near full, where
+ * the error could show room that is not there or hide room that is, it is
+ * summed (vswap_slots_in_use()), at the cost of a walk over the CPUs on
+ * every call there.
  *
- * Context: any context but NMI; takes the counters' locks near full.
+ * Context: any context but NMI; takes the counter's lock near full.
  * Return: a number of slots, which may be negative when over the limit;
  * 0 before vswap_table_init() has set the space up.
  */
 long vswap_slots_free(void)
 {
-	long room, nr = 0;
-	unsigned int tag;
+	long room, nr;
 
-	/* Pairs with vswap_table_init(): the counters are set up. */
+	/* Pairs with vswap_table_init(): the counter is set up. */
 	if (!smp_load_acquire(&vswap_max_clusters))
 		return 0;
 	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS;
-	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
-		nr += percpu_counter_read(&vswap_nr_backend[tag]);
+	nr = percpu_counter_read(&vswap_nr_used);
 	if (room - nr > vswap_count_slack())
 		return room - nr;
 	return room - (long)vswap_slots_in_use();
@@ -1289,12 +1282,19 @@ unsigned long vswap_max_slots(void)
  * vswap_backend_slots - slots in use whose data is in a given backend
  * @tag: an enum vswap_backend tag
  *
+ * Context: any context; a snapshot, summed over the possible CPUs, which
+ * may be off by the slots whose backend changes meanwhile.
  * Return: the number of slots.
  */
 unsigned long vswap_backend_slots(unsigned int tag)
 {
-	long nr = percpu_counter_sum(&vswap_nr_backend[tag]);
+	long nr = 0;
+	int cpu;
 
+	if (WARN_ON_ONCE(tag >= VSWAP_NR_BACKENDS))
+		return 0;
+	for_each_possible_cpu(cpu)
+		nr += per_cpu(vswap_nr_backend, cpu)[tag];
 	return max(nr, 0L);
 }
 
@@ -1383,10 +1383,10 @@ static unsigned long __init vswap_space_clusters(void)
  * vswap_space= (Documentation/admin-guide/mm/vswap.rst).
  *
  * Until it succeeds vswap_max_clusters is 0: vswap_alloc() fails, so no
- * slot exists and no per-backend count is changed, and vswap_slots_free()
- * reads none. The caller panics if it fails.
+ * slot exists and no count is changed, and vswap_slots_free() reads none.
+ * The caller panics if it fails.
  *
- * Return: 0, or -ENOMEM if the cluster table or the per-backend counters
+ * Return: 0, or -ENOMEM if the cluster table or the count of slots in use
  * cannot be allocated.
  */
 int __init vswap_table_init(void)
@@ -1394,14 +1394,12 @@ int __init vswap_table_init(void)
 	unsigned int max = vswap_space_clusters();
 	int ret;
 
-	if (percpu_counter_init_many(vswap_nr_backend, 0, GFP_KERNEL,
-				     VSWAP_NR_BACKENDS))
+	if (percpu_counter_init(&vswap_nr_used, 0, GFP_KERNEL))
 		return -ENOMEM;
 	vswap_cluster_cache = KMEM_CACHE(vswap_cluster, SLAB_PANIC);
 	vswap_table = kvcalloc(max + 1, sizeof(*vswap_table), GFP_KERNEL);
 	if (!vswap_table) {
-		percpu_counter_destroy_many(vswap_nr_backend,
-					    VSWAP_NR_BACKENDS);
+		percpu_counter_destroy(&vswap_nr_used);
 		return -ENOMEM;
 	}
 	vswap_table_size = max + 1;

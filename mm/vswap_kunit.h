@@ -206,15 +206,23 @@ out:
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
 }
 
-/* The backend word follows the data, and is dropped with the slot. */
+/*
+ * The backend word follows the data, and is dropped with the slot; the
+ * per-backend counts follow the words (nothing else swaps during KUnit).
+ */
 static void vswap_test_backend(struct kunit *test)
 {
 	unsigned long base = vswap_slots_in_use(), v;
+	unsigned long folios = vswap_backend_slots(VSWAP_FOLIO);
+	unsigned long zeros = vswap_backend_slots(VSWAP_ZERO);
 
 	KUNIT_ASSERT_EQ(test, vswap_alloc(0, 0, &v), 0);
 	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_FOLIO);
+	KUNIT_EXPECT_EQ(test, vswap_backend_slots(VSWAP_FOLIO), folios + 1);
 	/* swap-out finds a zero-filled folio */
 	KUNIT_EXPECT_EQ(test, vswap_set_backend(v, VSWAP_ZERO), VSWAP_FOLIO);
+	KUNIT_EXPECT_EQ(test, vswap_backend_slots(VSWAP_FOLIO), folios);
+	KUNIT_EXPECT_EQ(test, vswap_backend_slots(VSWAP_ZERO), zeros + 1);
 	KUNIT_EXPECT_EQ(test, vswap_dup(v), 0);
 	vswap_cache_put(v, 1);
 	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_ZERO);
@@ -233,6 +241,17 @@ static void vswap_test_backend(struct kunit *test)
 	vswap_set_backend(v, VSWAP_ZERO);
 	vswap_cache_put(v, 1);
 	KUNIT_EXPECT_EQ(test, vswap_backend(v), VSWAP_FOLIO);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+
+	/* a run of slots changes backend, and is freed, at once */
+	KUNIT_ASSERT_EQ(test, vswap_alloc(2, 0, &v), 0);
+	vswap_set_backends(v, 4, VSWAP_ZERO, 0);
+	KUNIT_EXPECT_EQ(test, vswap_backend_run(v, 4, 0), 4);
+	KUNIT_EXPECT_EQ(test, vswap_backend_slots(VSWAP_ZERO), zeros + 4);
+	KUNIT_EXPECT_EQ(test, vswap_backend_slots(VSWAP_FOLIO), folios);
+	vswap_cache_put(v, 4);
+	KUNIT_EXPECT_EQ(test, vswap_backend_slots(VSWAP_ZERO), zeros);
+	KUNIT_EXPECT_EQ(test, vswap_backend_slots(VSWAP_FOLIO), folios);
 	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
 }
 
@@ -295,15 +314,10 @@ static void vswap_test_limit(struct kunit *test)
 	WRITE_ONCE(vswap_max_clusters, saved);
 }
 
-/* The per-backend counts as vswap_slots_free() reads them far from full. */
+/* The count of slots in use as vswap_slots_free() reads it far from full. */
 static long vswap_test_fast_used(void)
 {
-	long nr = 0;
-	unsigned int tag;
-
-	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
-		nr += percpu_counter_read(&vswap_nr_backend[tag]);
-	return nr;
+	return percpu_counter_read(&vswap_nr_used);
 }
 
 /*
@@ -315,7 +329,7 @@ static long vswap_test_fast_used(void)
  */
 static void vswap_test_slots_free(struct kunit *test)
 {
-	struct percpu_counter *fbc = &vswap_nr_backend[VSWAP_ZERO];
+	struct percpu_counter *fbc = &vswap_nr_used;
 	unsigned int saved = vswap_max_clusters;
 	long room, fast, added = 0;
 	unsigned long v;
