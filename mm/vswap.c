@@ -138,6 +138,11 @@ struct vswap_pcp {
 	local_lock_t lock;
 	struct vswap_cluster *cluster;	/* OWNED by this CPU, or NULL */
 	unsigned int next;		/* where to look for free slots first */
+	/*
+	 * Slots counted into each backend here, less those counted out:
+	 * wraps as a CPU counts out what others counted in; the sum is right.
+	 */
+	unsigned long nr_backend[VSWAP_NR_BACKENDS];
 };
 
 static DEFINE_PER_CPU(struct vswap_pcp, vswap_pcp) = {
@@ -167,16 +172,15 @@ static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
 /*
  * Slots in use: all of them in vswap_nr_used, which reclaim reads
  * (vswap_slots_free()) without summing over the CPUs unless the virtual
- * space is near full; and by backend tag in each CPU's vswap_nr_backend[],
- * summed over the possible CPUs only when /sys/kernel/mm/vswap is read. A
- * slot allocated or freed changes both, a batch of slots at a time for
- * vswap_nr_used; a slot given a new backend changes two per-CPU counts,
- * an instruction each. A CPU's count of a tag may be negative (a slot
- * counted in on one CPU and out on another), and a sum taken while slots
- * change backend may be briefly so: readers clamp what they return.
+ * space is near full; and by backend tag in each CPU's
+ * vswap_pcp.nr_backend[], summed over the possible CPUs only when
+ * /sys/kernel/mm/vswap is read. A slot allocated or freed changes both, a
+ * batch of slots at a time for vswap_nr_used; a run of slots given new
+ * backends changes at most a per-CPU count for each backend, with no
+ * fold and no lock. A sum taken while slots change backend may be briefly
+ * negative: readers clamp what they return.
  */
 static struct percpu_counter vswap_nr_used;
-static DEFINE_PER_CPU(long [VSWAP_NR_BACKENDS], vswap_nr_backend);
 
 /* The cluster numbered @id, or NULL. Under rcu_read_lock(). */
 static inline struct vswap_cluster *vswap_cluster_get(unsigned long id)
@@ -211,7 +215,8 @@ static struct vswap_cluster *vswap_cluster_from(unsigned long *id)
 /* Count @nr slots in (or, if negative, out of) the backend of @word. */
 static inline void vswap_backend_count(unsigned long word, long nr)
 {
-	this_cpu_add(vswap_nr_backend[word & VSWAP_TAG_MASK], nr);
+	VM_WARN_ON_ONCE((word & VSWAP_TAG_MASK) >= VSWAP_NR_BACKENDS);
+	this_cpu_add(vswap_pcp.nr_backend[word & VSWAP_TAG_MASK], nr);
 }
 
 static_assert(sizeof(struct vswap_desc) == 16);
@@ -897,11 +902,12 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 {
 	/* not zeroed under CONFIG_INIT_STACK_ALL_*: only old[0..n) is read */
 	struct vswap_held old[VSWAP_SET_BATCH] __uninitialized;
+	long delta[VSWAP_NR_BACKENDS] = { 0 };
 	struct vswap_cluster *c;
 	struct vswap_desc *d;
 	unsigned int i = 0, n, tag;
 
-	/* the counts are indexed by tag: the words must all have a valid one */
+	/* delta[] is indexed by tag: the words must all have a valid one */
 	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
 			 VSWAP_CLUSTER_SLOTS ||
 			 (word & VSWAP_TAG_MASK) >= VSWAP_NR_BACKENDS ||
@@ -918,8 +924,8 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 			    d->backend == word)
 				continue;
 			tag = d->backend & VSWAP_TAG_MASK;
-			vswap_backend_count(d->backend, -1);
-			vswap_backend_count(word, 1);
+			delta[tag]--;
+			delta[word & VSWAP_TAG_MASK]++;
 			if (tag == VSWAP_PHYS || tag == VSWAP_ZSWAP) {
 				old[n].vslot = vslot + i;
 				old[n].backend = d->backend;
@@ -932,6 +938,9 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 		if (n)
 			vswap_release_backends(old, n);
 	}
+	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
+		if (delta[tag])
+			this_cpu_add(vswap_pcp.nr_backend[tag], delta[tag]);
 }
 
 /**
@@ -1257,7 +1266,7 @@ long vswap_slots_free(void)
 {
 	long room, nr;
 
-	/* Pairs with vswap_table_init(): the counter is set up. */
+	/* Pairs with vswap_table_init(): the count is set up. */
 	if (!smp_load_acquire(&vswap_max_clusters))
 		return 0;
 	room = vswap_max_slots() - VSWAP_CLUSTER_SLOTS;
@@ -1288,14 +1297,14 @@ unsigned long vswap_max_slots(void)
  */
 unsigned long vswap_backend_slots(unsigned int tag)
 {
-	long nr = 0;
+	unsigned long nr = 0;
 	int cpu;
 
 	if (WARN_ON_ONCE(tag >= VSWAP_NR_BACKENDS))
 		return 0;
 	for_each_possible_cpu(cpu)
-		nr += per_cpu(vswap_nr_backend, cpu)[tag];
-	return max(nr, 0L);
+		nr += READ_ONCE(per_cpu_ptr(&vswap_pcp, cpu)->nr_backend[tag]);
+	return max_t(long, nr, 0);
 }
 
 /**
@@ -1403,7 +1412,7 @@ int __init vswap_table_init(void)
 		return -ENOMEM;
 	}
 	vswap_table_size = max + 1;
-	/* The counters and the table before the space (vswap_slots_free()). */
+	/* The count and the table before the space (vswap_slots_free()). */
 	smp_store_release(&vswap_max_clusters, max);
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/vswap:dead",
 					NULL, vswap_cpu_dead);

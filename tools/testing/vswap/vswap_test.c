@@ -121,7 +121,7 @@ void vswap_release_backends(const struct vswap_held *held, unsigned int nr)
 	}
 }
 
-#define NR_TESTS	29
+#define NR_TESTS	31
 static unsigned int nr_fail, nr_test;
 static const char *phase = "";		/* prefix of the results' names */
 
@@ -249,6 +249,31 @@ static void folio_free(unsigned long v, unsigned int order, unsigned int refs)
 		vswap_put(v, 1U << order);
 }
 
+/*
+ * What a per-CPU sum sees of a thread that has ended (linux/kernel.h): its
+ * per-backend counts, folded into the data of CPU 1.
+ */
+struct vswap_pcp vt_cpus_gone;
+static pthread_mutex_t vt_cpus_gone_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void vt_cpu_gone(void)
+{
+	unsigned int t;
+
+	pthread_mutex_lock(&vt_cpus_gone_lock);
+	for (t = 0; t < VSWAP_NR_BACKENDS; t++)
+		vt_cpus_gone.nr_backend[t] +=
+			this_cpu_ptr(&vswap_pcp)->nr_backend[t];
+	pthread_mutex_unlock(&vt_cpus_gone_lock);
+}
+
+/* The slots counted in backend @tag, unclamped: this thread's and the gone. */
+static long vt_backend_count(unsigned int tag)
+{
+	return (long)(this_cpu_ptr(&vswap_pcp)->nr_backend[tag] +
+		      vt_cpus_gone.nr_backend[tag]);
+}
+
 /* Fork, fault, reclaim and zap, as the swap paths will drive the table. */
 static void *writer(void *arg)
 {
@@ -339,6 +364,7 @@ static void *writer(void *arg)
 			folio_free(live[k] - 1, order[k], refs[k]);
 	if (vt_rcu_nesting)
 		error("thread ends inside a read-side section", vt_rcu_nesting);
+	vt_cpu_gone();
 	return NULL;
 }
 
@@ -400,7 +426,9 @@ static bool on_list(struct vswap_cluster *c, struct list_head *list)
  * Every cluster's nr_used agrees with its descriptors, and one nobody owns
  * has the state its use calls for and is on that state's list alone; the
  * slots counted per backend are those whose words carry its tag, and in
- * all are the slots in use. Only while nothing changes the table.
+ * all are the slots in use. Only while no thread allocates, frees or
+ * changes a slot (the reader may still make the spare: an empty cluster
+ * nobody counts).
  */
 static bool clusters_consistent(void)
 {
@@ -436,11 +464,11 @@ static bool clusters_consistent(void)
 	}
 	rcu_read_unlock();
 	for (id = 0; id <= VSWAP_TAG_MASK; id++) {
-		unsigned long counted = id < VSWAP_NR_BACKENDS ?
-					vswap_backend_slots(id) : 0;
+		long counted = id < VSWAP_NR_BACKENDS ? vt_backend_count(id) : 0;
 
-		if (tags[id] != counted) {
-			fprintf(stderr, "tag %lu: %lu slots carry it, %lu counted\n",
+		if ((long)tags[id] != counted ||
+		    (id < VSWAP_NR_BACKENDS && vswap_backend_slots(id) != tags[id])) {
+			fprintf(stderr, "tag %lu: %lu slots carry it, %ld counted\n",
 				id, tags[id], counted);
 			ok = false;
 		}
@@ -769,6 +797,8 @@ static void new_cluster_failures(void)
 }
 
 /* @rounds of fork, fault, reclaim and zap on every CPU, lookups alongside. */
+static bool consistent_with_handoff;
+
 static void hammer(unsigned int threads, unsigned int nr_rounds)
 {
 	pthread_t t[64], rt;
@@ -788,6 +818,8 @@ static void hammer(unsigned int threads, unsigned int nr_rounds)
 		pthread_create(&t[i], NULL, writer, (void *)(uintptr_t)(i + 1));
 	for (i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
+	/* the handoff cells still hold slots, counted on the threads' CPUs */
+	consistent_with_handoff = clusters_consistent();
 	handoff_drain();
 	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
 	pthread_join(rt, NULL);
@@ -800,6 +832,8 @@ static void check_hammer(void)
 
 	check(!errors && !vt_release_id_wrong,
 	      "every count, claim and memcg id was as its owner left it");
+	check(consistent_with_handoff,
+	      "with the threads done and slots left in the handoff cells, cluster bookkeeping and the counts per backend match the descriptors");
 	check(vswap_slots_in_use() == 0 && clusters_consistent(),
 	      "all slots freed; cluster bookkeeping matches the descriptors");
 	check(vt_events[VSWAP_ALLOC] > rounds &&
@@ -813,7 +847,7 @@ static void check_hammer(void)
 	      vt_forgets == vt_events[VSWAP_FREE] && !vt_forgot_late,
 	      "device slots came back once each; freed slots forgotten before reuse, released");
 	for (t = 0, n = 0; t < VSWAP_NR_BACKENDS; t++)
-		n += vswap_backend_slots(t);
+		n += vswap_backend_slots(t) || vt_backend_count(t);
 	check(n == 0, "slots per backend all back to zero");
 	check(all_freed_after_teardown(),
 	      "after the last grace period every cluster and descriptor page is freed");

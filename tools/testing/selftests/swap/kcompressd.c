@@ -80,9 +80,15 @@
 #define WSF_VALUE	"300"
 #define CPU1_ONLINE	"/sys/devices/system/cpu/cpu1/online"
 #define NR_CHILDREN	2
-/* memory left unlocked for the children, who fill CHILD_MIB each */
-#define LEAVE_MIB	128
-#define CHILD_MIB	96
+/*
+ * Memory left unlocked for the children, who fill CHILD_MIB each; the
+ * cases that change settings while they run, and the memcg case, which
+ * needs its zswap limit hit often enough to write entries back, fill
+ * LONG_CHILD_MIB.
+ */
+#define LEAVE_MIB	96
+#define CHILD_MIB	64
+#define LONG_CHILD_MIB	96
 
 struct tcase {
 	const char *name;
@@ -230,8 +236,13 @@ static bool hog_start(unsigned int leave_mib, struct hog *h)
 			hog_stop(h);
 			return false;
 		}
-		/* the children need not copy its page tables */
+		/*
+		 * The children need not copy its page tables; huge pages,
+		 * where THP is on, take a fault per 2 MiB to lock instead of
+		 * one per page (seconds under TCG).
+		 */
 		madvise(p, len, MADV_DONTFORK);
+		madvise(p, len, MADV_HUGEPAGE);
 		if (mlock(p, len)) {
 			ksft_perror("mlock");
 			munmap(p, len);
@@ -604,6 +615,7 @@ static int test_toggle(const char *what)
 	/* all four set, so that all four are put back after */
 	struct kc_run r = { .threads = "2", .depth = "256", .batch = "8",
 			    .load.pattern = opt.pattern,
+			    .load.child_size = LONG_CHILD_MIB * MiB,
 			    .load.during = toggle, .load.arg = &changes };
 	int ret = need_kcompressd();
 
@@ -640,6 +652,7 @@ static int test_hotplug(const char *what)
 {
 	unsigned int cycles = 0;
 	struct kc_run r = { .threads = "2", .load.pattern = opt.pattern,
+			    .load.child_size = LONG_CHILD_MIB * MiB,
 			    .load.during = hotplug, .load.arg = &cycles };
 	int ret = need_kcompressd();
 
@@ -686,6 +699,7 @@ static bool memcg_watch(void *arg,
 static int test_memcg(const char *what)
 {
 	struct kc_run r = { .load.pattern = opt.pattern,
+			    .load.child_size = LONG_CHILD_MIB * MiB,
 			    .load.cg_max_mib = MEMCG_MAX_MIB };
 	uint64_t zswpout = 0, zswpwb = 0, max_events = 0, slack;
 	struct memcg_watch w = { 0 };

@@ -44,6 +44,7 @@ typedef unsigned int gfp_t;
 #define max(a, b)		((a) > (b) ? (a) : (b))
 #define clamp(v, lo, hi)	max(min(v, hi), lo)
 #define min_t(type, a, b)	min((type)(a), (type)(b))
+#define max_t(type, a, b)	max((type)(a), (type)(b))
 #define __initdata
 /* command line parameters: none is given; the handler is kept referenced */
 #define early_param(str, fn)						\
@@ -76,6 +77,7 @@ extern unsigned long vt_warnings;
 	__c;								\
 })
 #define WARN_ON_ONCE(cond)	WARN_ONCE(cond, "%s\n", #cond)
+#define VM_WARN_ON_ONCE(cond)	((void)WARN_ON_ONCE(cond))
 #define WARN_ON(cond)		WARN_ON_ONCE(cond)
 
 #define MAX_ERRNO	4095
@@ -174,6 +176,9 @@ static inline void spin_unlock(spinlock_t *l)
 }
 #define lockdep_assert_held(l)						\
 	assert((l)->held && pthread_equal((l)->owner, pthread_self()))
+#ifndef __always_inline
+#define __always_inline		inline __attribute__((__always_inline__))
+#endif
 /* sparse's lock annotations: nothing at run time */
 #define __cond_lock(x, c)	(c)
 
@@ -182,8 +187,19 @@ typedef struct { } local_lock_t;
 #define INIT_LOCAL_LOCK(l)	{ }
 #define DEFINE_PER_CPU(type, name)	__thread type name
 #define this_cpu_ptr(p)		(p)
-/* only ever asked for the calling thread's own "CPU" */
-#define per_cpu_ptr(p, cpu)	((void)(cpu), (p))
+#define this_cpu_add(pcp, n)	((pcp) += (n))
+/*
+ * Per-CPU data of other CPUs, only ever vswap_pcp's: CPU 0 is the calling
+ * thread's; CPU 1 stands for the threads that have ended, whose counts the
+ * test folds into vt_cpus_gone (an offline CPU's data stays, and is
+ * summed with the others'). Threads still running are not seen: sums are
+ * taken only with none. So for_each_possible_cpu() walks these two, while
+ * num_possible_cpus() is the number of threads playing CPUs.
+ */
+struct vswap_pcp;
+extern struct vswap_pcp vt_cpus_gone;
+#define per_cpu_ptr(p, cpu)	((cpu) ? &vt_cpus_gone : (p))
+#define for_each_possible_cpu(cpu)	for ((cpu) = 0; (cpu) < 2; (cpu)++)
 #define local_lock(l)		do { } while (0)
 #define local_unlock(l)		do { } while (0)
 extern unsigned int vt_nr_cpus;
