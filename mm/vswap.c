@@ -175,10 +175,11 @@ static atomic_t vswap_nr_clusters = ATOMIC_INIT(0);
  * space is near full; and by backend tag in each CPU's
  * vswap_pcp.nr_backend[], summed over the possible CPUs only when
  * /sys/kernel/mm/vswap is read. A slot allocated or freed changes both, a
- * batch of slots at a time for vswap_nr_used; a run of slots given new
- * backends changes at most a per-CPU count for each backend, with no
- * fold and no lock. A sum taken while slots change backend may be briefly
- * negative: readers clamp what they return.
+ * batch of slots at a time for vswap_nr_used; a slot given a new backend
+ * is counted out of its old one, and a run of them into their new one at
+ * once: per-CPU adds, with no fold and no lock. A sum taken while slots
+ * are allocated, freed or given a new backend may be briefly negative:
+ * readers clamp what they return.
  */
 static struct percpu_counter vswap_nr_used;
 
@@ -855,14 +856,19 @@ static struct vswap_desc *vswap_claimed_desc(struct vswap_cluster *c,
  *
  * Context: process context, may hold spinlocks (the page table lock); not
  * from interrupts: the cluster lock is not IRQ-safe.
- * Return: the previous backend word, which the caller now owns.
+ * Return: the previous backend word, which the caller now owns; @word
+ * itself, with a warning and nothing changed, if its tag is no backend's.
  */
 unsigned long vswap_set_backend(unsigned long vslot, unsigned long word)
 {
-	struct vswap_cluster *c = vswap_lock_cluster(vslot);
+	struct vswap_cluster *c;
 	struct vswap_desc *d;
 	unsigned long old;
 
+	/* the counts are indexed by tag */
+	if (WARN_ON_ONCE((word & VSWAP_TAG_MASK) >= VSWAP_NR_BACKENDS))
+		return word;
+	c = vswap_lock_cluster(vslot);
 	if (WARN_ON_ONCE(!c))
 		return 0;
 	d = vswap_claimed_desc(c, vslot);
@@ -902,12 +908,11 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 {
 	/* not zeroed under CONFIG_INIT_STACK_ALL_*: only old[0..n) is read */
 	struct vswap_held old[VSWAP_SET_BATCH] __uninitialized;
-	long delta[VSWAP_NR_BACKENDS] = { 0 };
+	unsigned int i = 0, n, tag, changed = 0;
 	struct vswap_cluster *c;
 	struct vswap_desc *d;
-	unsigned int i = 0, n, tag;
 
-	/* delta[] is indexed by tag: the words must all have a valid one */
+	/* the counts are indexed by tag: the words must all have a valid one */
 	if (WARN_ON_ONCE((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr >
 			 VSWAP_CLUSTER_SLOTS ||
 			 (word & VSWAP_TAG_MASK) >= VSWAP_NR_BACKENDS ||
@@ -924,8 +929,8 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 			    d->backend == word)
 				continue;
 			tag = d->backend & VSWAP_TAG_MASK;
-			delta[tag]--;
-			delta[word & VSWAP_TAG_MASK]++;
+			vswap_backend_count(d->backend, -1);
+			changed++;
 			if (tag == VSWAP_PHYS || tag == VSWAP_ZSWAP) {
 				old[n].vslot = vslot + i;
 				old[n].backend = d->backend;
@@ -938,9 +943,8 @@ void vswap_set_backends(unsigned long vslot, unsigned int nr,
 		if (n)
 			vswap_release_backends(old, n);
 	}
-	for (tag = 0; tag < VSWAP_NR_BACKENDS; tag++)
-		if (delta[tag])
-			this_cpu_add(vswap_pcp.nr_backend[tag], delta[tag]);
+	/* step has no tag bits: word still has the first word's tag */
+	vswap_backend_count(word, changed);
 }
 
 /**
@@ -1321,7 +1325,8 @@ unsigned long vswap_metadata_bytes(void)
 /*
  * A CPU gone offline gives up the cluster it owned, which would otherwise
  * stay allocated, maybe empty, until the CPU came back. Runs on another CPU
- * once @cpu is dead: nothing uses its vswap_pcp any more.
+ * once @cpu is dead: nothing allocates through its vswap_pcp any more (its
+ * per-backend counts stay, and are summed with the other CPUs').
  */
 static int vswap_cpu_dead(unsigned int cpu)
 {

@@ -848,8 +848,9 @@ static int test_swapoff(const char *what)
 	/*
 	 * Mixed data: zswap refuses a third of it, which goes to the swap
 	 * file (with virtual swap, only what is refused or written back
-	 * takes a slot there). Smaller: swapoff brings the file's pages
-	 * back under the same pressure.
+	 * takes a slot there). 80 MiB each: enough that the file holds
+	 * 4 MiB or more while kcompressd's queue holds folios, little
+	 * enough that swapoff brings its pages back under the pressure.
 	 */
 	struct kc_run r = { .load.pattern = PAT_MIXED,
 			    .load.child_size = 80 * MiB,
