@@ -31,15 +31,30 @@
  * a return, an indirect jump or call, SYSRET or IRET, or started on
  * another page, or when it spans two pages itself; interrupts and
  * exceptions count the same way, and so does a conditional branch to
- * another page. Not modelled: the instructions that end a block with a
- * return to QEMU's loop (STI, POPF, control-register and MSR writes,
- * INVLPG...), counted as chained when the next block is on the same page;
- * and the cache's flushes (with TLB flushes, INVLPG and block
- * invalidation), so the misses are a lower bound. User space's blocks take
+ * another page. The cache is emptied, as QEMU empties it with its whole
+ * TLB, when the kernel writes CR0, CR3 or CR4 or runs INVPCID (QEMU 7.2
+ * flushes its TLB on every CR3 write: it does not keep PCIDs apart);
+ * those flushes are counted too. Not modelled: the instructions that end
+ * a block with a return to QEMU's loop (STI, POPF, control-register and
+ * MSR writes, INVLPG...), counted as chained when the next block is on
+ * the same page; a CR4 write that changes no bit QEMU flushes for, and
+ * the cache's partial clears (INVLPG, block invalidation), so the misses
+ * are a lower bound. User space's blocks take
  * part (they share the cache), counted together and approximately: QEMU
  * shares a translation between the addresses mapping one physical page,
  * and the plugin keeps the first. This costs a call out of the generated
  * code for every block executed.
+ *
+ * With mem=1 it also counts, for each kernel block, the guest memory
+ * accesses its instructions made (an inline add per access), the atomic
+ * instructions it executed (LOCK-prefixed, or XCHG with memory) and its
+ * STI and POPF instructions: under TCG every access goes through the soft
+ * TLB, an atomic one through a helper call out of the generated code, and
+ * QEMU 7.2 ends a block after STI or POPF (the flags they set change
+ * what may run next) with a return to its main loop, so two paths of the same
+ * instruction count can differ in all three. A kernel booted with one CPU
+ * has its LOCK prefixes patched out (SMP alternatives): there only XCHG
+ * counts as atomic.
  *
  * Arguments:
  *   out=FILE   where snapshots are written (required)
@@ -48,8 +63,10 @@
  *   end=ADDR   a kernel address whose first execution after start writes
  *              a snapshot
  *   dispatch=0|1 count lookups and jump-cache misses too (default 0)
- * A snapshot is "SNAP SEQ start|end", one "ADDR INSNS REPS LOOKUPS MISSES"
- * line per kernel block executed so far, "user INSNS LOOKUPS MISSES", then
+ *   mem=0|1    count memory accesses and atomic instructions too (default 0)
+ * A snapshot is "SNAP SEQ start|end", one "ADDR INSNS REPS LOOKUPS MISSES
+ * MEMS ATOMICS EXITS FLUSHES" line per kernel block executed so far, "user
+ * INSNS LOOKUPS MISSES", then
  * "END"; counts only grow, so a run's counts are the difference of its two
  * snapshots.
  *
@@ -78,6 +95,10 @@ struct block {
 	uint64_t reps;		/* REP string iterations */
 	uint64_t lookups;	/* entered by a lookup (dispatch=1) */
 	uint64_t misses;	/* ... that missed the jump cache */
+	uint64_t mems;		/* memory accesses (mem=1) */
+	uint64_t atomics;	/* atomic instructions (mem=1) */
+	uint64_t exits;		/* STI and POPF (mem=1) */
+	uint64_t flushes;	/* whole-TLB flushes (dispatch=1) */
 };
 
 /* What dispatch=1 knows of a translated block. */
@@ -94,6 +115,7 @@ static unsigned long used;
 static uint64_t user_insns;
 static struct block user_counts;
 static int dispatch;
+static int mem;
 static const struct dispatch *prev;	/* the block executed last */
 static uint64_t jmp_cache[4096];	/* block addresses, 0: empty */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -127,9 +149,11 @@ static void snapshot(const char *what)
 	for (i = 0; i < TABLE_SIZE; i++)
 		if (table[i].insns || table[i].reps)
 			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 " %"
+				PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
 				PRIu64 " %" PRIu64 "\n", table[i].addr,
-				table[i].insns, table[i].reps,
-				table[i].lookups, table[i].misses);
+				table[i].insns, table[i].reps, table[i].lookups,
+				table[i].misses, table[i].mems, table[i].atomics,
+				table[i].exits, table[i].flushes);
 	fprintf(out, "user %" PRIu64 " %" PRIu64 " %" PRIu64 "\nEND\n",
 		user_insns, user_counts.lookups, user_counts.misses);
 	fflush(out);
@@ -215,6 +239,65 @@ static int indirect_jump(const struct qemu_plugin_insn *insn)
 	return 0;
 }
 
+/* What mem=1 counts of an instruction, besides its memory accesses */
+enum insn_kind { INSN_PLAIN, INSN_ATOMIC, INSN_EXIT };
+
+/*
+ * INSN_ATOMIC if @insn is atomic under TCG: LOCK-prefixed, or XCHG with a
+ * memory operand (locked without the prefix); INSN_EXIT if it is STI or
+ * POPF.
+ */
+static enum insn_kind insn_kind(const struct qemu_plugin_insn *insn)
+{
+	const uint8_t *p = qemu_plugin_insn_data(insn);
+	size_t n = qemu_plugin_insn_size(insn), i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t b = p[i];
+
+		if (b == 0xf0)
+			return INSN_ATOMIC;
+		if (b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 ||
+		    (b & 0xf0) == 0x40 || b == 0x2e || b == 0x3e ||
+		    b == 0x26 || b == 0x36 || b == 0x64 || b == 0x65)
+			continue;	/* other prefixes, REX */
+		if (b == 0xfb || b == 0x9d)
+			return INSN_EXIT;
+		return (b == 0x86 || b == 0x87) && i + 1 < n &&
+		       (p[i + 1] >> 6) != 3 ? INSN_ATOMIC : INSN_PLAIN;
+	}
+	return INSN_PLAIN;
+}
+
+/*
+ * Does @insn make QEMU flush its whole TLB, and with it the jump cache:
+ * MOV to CR0, CR3 or CR4, or INVPCID?
+ */
+static int flushes_tlb(const struct qemu_plugin_insn *insn)
+{
+	const uint8_t *p = qemu_plugin_insn_data(insn);
+	size_t n = qemu_plugin_insn_size(insn), i = 0;
+
+	while (i < n && (p[i] == 0x66 || (p[i] & 0xf0) == 0x40))
+		i++;			/* operand size, REX */
+	if (i + 2 >= n || p[i] != 0x0f)
+		return 0;
+	if (p[i + 1] == 0x22) {
+		int reg = (p[i + 2] >> 3) & 7;
+
+		return reg == 0 || reg == 3 || reg == 4;
+	}
+	return p[i + 1] == 0x38 && p[i + 2] == 0x82;
+}
+
+static void on_flush(unsigned int vcpu, void *udata)
+{
+	struct block *b = udata;
+
+	b->flushes++;
+	memset(jmp_cache, 0, sizeof(jmp_cache));
+}
+
 static void on_exec(unsigned int vcpu, void *udata)
 {
 	const struct dispatch *d = udata;
@@ -255,6 +338,28 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			else if (a == end_addr)
 				qemu_plugin_register_vcpu_insn_exec_cb(insn,
 					on_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
+			if (dispatch && flushes_tlb(insn))
+				qemu_plugin_register_vcpu_insn_exec_cb(insn,
+					on_flush, QEMU_PLUGIN_CB_NO_REGS, b);
+			if (!mem)
+				continue;
+			qemu_plugin_register_vcpu_mem_inline(insn,
+				QEMU_PLUGIN_MEM_RW, QEMU_PLUGIN_INLINE_ADD_U64,
+				&b->mems, 1);
+			switch (insn_kind(insn)) {
+			case INSN_ATOMIC:
+				qemu_plugin_register_vcpu_insn_exec_inline(insn,
+					QEMU_PLUGIN_INLINE_ADD_U64,
+					&b->atomics, 1);
+				break;
+			case INSN_EXIT:
+				qemu_plugin_register_vcpu_insn_exec_inline(insn,
+					QEMU_PLUGIN_INLINE_ADD_U64,
+					&b->exits, 1);
+				break;
+			case INSN_PLAIN:
+				break;
+			}
 		}
 	}
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
@@ -303,6 +408,8 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 		else if (!strcmp(argv[i], "dispatch=0") ||
 			 !strcmp(argv[i], "dispatch=1"))
 			dispatch = argv[i][9] == '1';
+		else if (!strcmp(argv[i], "mem=0") || !strcmp(argv[i], "mem=1"))
+			mem = argv[i][4] == '1';
 		else {
 			fprintf(stderr, "insncount: unknown argument %s\n", argv[i]);
 			return -1;

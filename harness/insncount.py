@@ -23,7 +23,12 @@ With the plugin's dispatch=1 (PROFILE_DISPATCH=1) it also prints the
 blocks entered by a lookup and the simulated jump-cache misses per page,
 and the kernel functions whose lookups and misses per page differ most:
 the cost TCG adds to an instruction count when a hot loop crosses a page
-boundary. Functions are System.map's text
+boundary. With the plugin's mem=1 (PROFILE_MEM=1) it prints the
+kernel's memory accesses, atomic instructions and STI/POPF per page, and
+the functions whose counts of them differ most: under TCG each access
+goes through the soft TLB, each atomic instruction through a helper call,
+and each STI or POPF back to QEMU's main loop, costs an instruction count
+does not show. Functions are System.map's text
 symbols, compiler clone suffixes (.isra.N, .constprop.N, .part.N, .cold)
 stripped; a block is counted in the function containing its first
 instruction, so inlined code counts in its caller, and a difference in
@@ -65,8 +70,10 @@ def load_map(path):
 
 
 def load_snapshots(path):
-    """[(kind, {addr or 'user': (insns, reps, lookups, misses)})] in the
-    order written; lookups and misses are 0 without dispatch=1."""
+    """[(kind, {addr or 'user': (insns, reps, lookups, misses, mems,
+    atomics, exits, flushes)})] in the order written; lookups, misses and
+    flushes are 0 without dispatch=1, mems, atomics and exits without
+    mem=1."""
     snaps, cur = [], None
     with open(path) as f:
         for line in f:
@@ -80,10 +87,10 @@ def load_snapshots(path):
                 cur = None
             elif cur is not None and p[0] == 'user':
                 v = [int(x) for x in p[1:]] + [0, 0]
-                cur['user'] = (v[0], 0, v[1], v[2])
+                cur['user'] = (v[0], 0, v[1], v[2], 0, 0, 0, 0)
             elif cur is not None:
-                v = [int(x) for x in p[1:]] + [0, 0]
-                cur[int(p[0], 16)] = tuple(v[:4])
+                v = [int(x) for x in p[1:]] + [0] * 6
+                cur[int(p[0], 16)] = tuple(v[:8])
     return snaps
 
 
@@ -114,7 +121,9 @@ def per_run(label, snaps, runs, smap):
     """{run name: ((user insns, lookups, misses), Counter of kernel insns
     by function, Counter of REP string iterations by function, stats,
     Counter of kernel lookups by function, Counter of kernel jump-cache
-    misses by function)}"""
+    misses by function, Counter of kernel memory accesses by function,
+    Counter of kernel atomic instructions by function, Counter of kernel
+    STI/POPF by function, Counter of whole-TLB flushes by function)}"""
     pairs, start = [], None
     for kind, counts in snaps:
         if kind == 'start':
@@ -130,9 +139,11 @@ def per_run(label, snaps, runs, smap):
     for (name, stats), (a, b) in zip(runs, pairs):
         funcs, reps = collections.Counter(), collections.Counter()
         looks, misses = collections.Counter(), collections.Counter()
+        mems, atomics = collections.Counter(), collections.Counter()
+        exits, flushes = collections.Counter(), collections.Counter()
         user = (0, 0, 0)
-        for key, (n, r, lk, m) in b.items():
-            n0, r0, lk0, m0 = a.get(key, (0, 0, 0, 0))
+        for key, (n, r, lk, m, me, at, ex, fl) in b.items():
+            n0, r0, lk0, m0, me0, at0, ex0, fl0 = a.get(key, (0,) * 8)
             if key == 'user':
                 user = (n - n0, lk - lk0, m - m0)
                 continue
@@ -144,7 +155,12 @@ def per_run(label, snaps, runs, smap):
             reps[f] += r - r0
             looks[f] += lk - lk0
             misses[f] += m - m0
-        out[name] = (user, funcs, reps, stats, looks, misses)
+            mems[f] += me - me0
+            atomics[f] += at - at0
+            exits[f] += ex - ex0
+            flushes[f] += fl - fl0
+        out[name] = (user, funcs, reps, stats, looks, misses, mems, atomics,
+                     exits, flushes)
     return out
 
 
@@ -178,7 +194,8 @@ def main():
         print(f'== {name}')
         pages = {}
         for label, d in data:
-            user, funcs, reps, stats, looks, misses = d[name]
+            (user, funcs, reps, stats, looks, misses, mems, atomics,
+             exits, flushes) = d[name]
             pages[label] = stats.get('pswpout', 0) + stats.get('pswpin', 0)
             if not pages[label]:
                 sys.exit(f'{label}: {name} swapped no page to a device')
@@ -196,7 +213,14 @@ def main():
                       f'{sum(misses.values()) / pages[label]:.0f} per page '
                       f'(user space, approximate: '
                       f'{user[1] / pages[label]:.0f} and '
-                      f'{user[2] / pages[label]:.0f})')
+                      f'{user[2] / pages[label]:.0f}); whole-TLB flushes '
+                      f'{sum(flushes.values()) / pages[label]:.2f} per page')
+            if sum(mems.values()):
+                print(f'{"":>10}  kernel memory accesses '
+                      f'{sum(mems.values()) / pages[label]:.0f} per page, '
+                      f'atomic instructions '
+                      f'{sum(atomics.values()) / pages[label]:.1f}, '
+                      f'STI/POPF {sum(exits.values()) / pages[label]:.1f}')
         base_label, base = data[0][0], data[0][1][name][1]
         for label, d in data[1:]:
             funcs = d[name][1]
@@ -210,9 +234,16 @@ def main():
             table('REP iterations', data[0][1][name][2], pages[base_label],
                   d[name][2], pages[label], base_label, label, 5)
             if any(sum(x[name][4].values()) for _, x in data):
-                for what, i in (('lookups', 4), ('jump-cache misses', 5)):
+                for what, i in (('lookups', 4), ('jump-cache misses', 5),
+                                ('whole-TLB flushes', 9)):
                     table(what, data[0][1][name][i], pages[base_label],
                           d[name][i], pages[label], base_label, label, 10)
+            if any(sum(x[name][6].values()) for _, x in data):
+                for what, i, top in (('memory accesses', 6, a.top),
+                                     ('atomic instructions', 7, 10),
+                                     ('STI/POPF', 8, 10)):
+                    table(what, data[0][1][name][i], pages[base_label],
+                          d[name][i], pages[label], base_label, label, top)
         print()
 
 

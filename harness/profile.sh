@@ -21,11 +21,13 @@
 # not. PROFILE_DISPATCH=1 adds what TCG pays beyond the instructions: the
 # blocks entered by a lookup instead of a chained jump, and the misses of
 # QEMU's jump cache (harness/insncount.c; results/tcg-layout/).
+# PROFILE_MEM=1 adds the memory accesses and atomic instructions, which
+# TCG runs through its soft TLB and through helper calls.
 #
 # Environment: PROFILE_ONLY (a regular expression over ENV/NAME, as
 # BENCH_ONLY; default ^disk/usemem$), PROFILE_SMP (default 2; 1 with
 # PROFILE_INSN), PROFILE_TOP (default 25), PROFILE_INSN, PROFILE_DISPATCH
-# (with PROFILE_INSN). Output in
+# and PROFILE_MEM (with PROFILE_INSN). Output in
 # build/logs/profile/.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +42,11 @@ case ${PROFILE_DISPATCH:-} in
 ''|0) ;;
 1) [ "$insn" = 1 ] || die "PROFILE_DISPATCH=1 needs PROFILE_INSN=1";;
 *) die "PROFILE_DISPATCH is 0 or 1, not '$PROFILE_DISPATCH'";;
+esac
+case ${PROFILE_MEM:-} in
+''|0) ;;
+1) [ "$insn" = 1 ] || die "PROFILE_MEM=1 needs PROFILE_INSN=1";;
+*) die "PROFILE_MEM is 0 or 1, not '$PROFILE_MEM'";;
 esac
 DEBIAN_POOL=${DEBIAN_POOL:-https://deb.debian.org/debian/pool}
 
@@ -107,7 +114,7 @@ for k in base patched; do
 		mkdir -p "$logs"
 		start=$(symbol "$obj/System.map" write_profile)
 		end=$(symbol "$obj/System.map" read_profile)
-		extra=(--plugin "$BUILD/qemu-plugin/insncount.so,out=$logs/$k.insns,start=$start,end=$end${PROFILE_DISPATCH:+,dispatch=$PROFILE_DISPATCH}")
+		extra=(--plugin "$BUILD/qemu-plugin/insncount.so,out=$logs/$k.insns,start=$start,end=$end${PROFILE_DISPATCH:+,dispatch=$PROFILE_DISPATCH}${PROFILE_MEM:+,mem=$PROFILE_MEM}")
 		append="$append nokaslr"
 	fi
 	echo "profile: $k, $smp vCPUs, workloads matching '$only'"
