@@ -10,8 +10,7 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 
 # Whatever stops this script early still ends with the closing count.
-trap 'rc=$?; [ -z "${novswap_build:-}" ] || kill -- "-$novswap_build" 2>/dev/null
-	[ $rc -eq 0 ] || [ -n "${counted:-}" ] ||
+trap 'rc=$?; [ $rc -eq 0 ] || [ -n "${counted:-}" ] ||
 	{ echo "FAILED: make check stopped before the tests (exit $rc)"; echo "0 passed, 1 failed"; }' EXIT
 
 echo "base: linux-source-6.12 $(installed_base_version) (pinned $BASE_VERSION)"
@@ -26,16 +25,6 @@ mkdir -p "$logs"
 
 obj=$("$TOP/harness/test-kernel.sh" "$what")
 "$TOP/harness/initramfs.sh" "$obj" "$BUILD/guest/initramfs.cpio.gz"
-# The CONFIG_VIRTUAL_SWAP=n kernel builds meanwhile at the lowest priority,
-# on the CPU time the emulator leaves (it used 1.3 of the 2 cores here in
-# the guest suite): a cold build then costs the suite about a sixth of its
-# speed instead of 6 minutes of its own. It runs in a process group of its
-# own, which the exit trap ends if this script stops first.
-if [ "$what" = patched ]; then
-	setsid nice -n 19 "$TOP/harness/test-kernel.sh" novswap \
-		> "$logs/novswap.obj" 2> "$logs/novswap-build.log" &
-	novswap_build=$!
-fi
 
 runs=()
 kind=vswap
@@ -103,14 +92,10 @@ fi
 
 # The patched tree with CONFIG_VIRTUAL_SWAP=n: the whole suite again.
 if [ "$what" = patched ]; then
-	wait "$novswap_build" && obj=$(cat "$logs/novswap.obj") || obj=
-	novswap_build=
-	if [ -n "$obj" ]; then
-		cat "$logs/novswap-build.log" >&2
+	if obj=$("$TOP/harness/test-kernel.sh" novswap); then
 		kind=novswap
 		vm check-novswap check --mem 1G --timeout 2700 "${only[@]}"
 	else
-		tail -n 40 "$logs/novswap-build.log"
 		echo "FAILED: the CONFIG_VIRTUAL_SWAP=n kernel does not build"
 		runs+=("$logs/check-novswap")	# no summary: counted as failed
 	fi

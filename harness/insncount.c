@@ -28,18 +28,21 @@
  * no instruction count (results/tcg-layout/).
  *
  * A block counts as entered by a lookup when the block before it ended in
- * a return, an indirect jump or call, SYSRET or IRET, or started on
- * another page, or when it spans two pages itself; interrupts and
- * exceptions count the same way, and so does a conditional branch to
- * another page. The cache is emptied, as QEMU empties it with its whole
- * TLB, when the kernel writes CR0, CR3 or CR4 or runs INVPCID (QEMU 7.2
- * flushes its TLB on every CR3 write: it does not keep PCIDs apart);
- * those flushes are counted too. Not modelled: the instructions that end
- * a block with a return to QEMU's loop (STI, POPF, control-register and
- * MSR writes, INVLPG...), counted as chained when the next block is on
- * the same page; a CR4 write that changes no bit QEMU flushes for, and
- * the cache's partial clears (INVLPG, block invalidation), so the misses
- * are a lower bound. User space's blocks take
+ * a return, an indirect jump or call, SYSRET or IRET, or in an instruction
+ * after which QEMU returns to its main loop (STI, POPF, a control-register
+ * or MSR write, INVLPG), or started on another page, or when it spans two
+ * pages itself; interrupts and exceptions count the same way, and so does
+ * a conditional branch to another page. The cache is emptied, as QEMU
+ * empties it with its whole TLB, when the kernel writes CR3 (QEMU 7.2
+ * flushes its TLB on every CR3 write: it does not keep PCIDs apart) or
+ * CR4 (the kernel's global flush toggles CR4.PGE, which QEMU flushes for;
+ * a CR4 write that changes no such bit is counted too, wrongly); those
+ * flushes are counted. INVLPGs are counted, not modelled: QEMU clears the
+ * entries hashed from the flushed page's address and the page before it,
+ * and a plugin does not see the address. Nor are other instructions that
+ * end a block with a return to QEMU's main loop, or the clears of a block
+ * invalidated; so the misses are not a bound either way, but a model.
+ * User space's blocks take
  * part (they share the cache), counted together and approximately: QEMU
  * shares a translation between the addresses mapping one physical page,
  * and the plugin keeps the first. This costs a call out of the generated
@@ -48,13 +51,15 @@
  * With mem=1 it also counts, for each kernel block, the guest memory
  * accesses its instructions made (an inline add per access), the atomic
  * instructions it executed (LOCK-prefixed, or XCHG with memory) and its
- * STI and POPF instructions: under TCG every access goes through the soft
- * TLB, an atomic one through a helper call out of the generated code, and
- * QEMU 7.2 ends a block after STI or POPF (the flags they set change
- * what may run next) with a return to its main loop, so two paths of the same
- * instruction count can differ in all three. A kernel booted with one CPU
- * has its LOCK prefixes patched out (SMP alternatives): there only XCHG
- * counts as atomic.
+ * STI and POPF instructions. Under TCG every access goes through the soft
+ * TLB, and QEMU 7.2 ends a block after STI or POPF (the flags they set
+ * change what may run next) with a return to its main loop, so two paths
+ * of the same instruction count can differ in both. The atomic count
+ * describes the code more than its cost here: with one vCPU, which this
+ * plugin needs, QEMU runs an atomic instruction inline as a load and a
+ * store (a helper call only with two or more), and a kernel booted with
+ * one CPU has the LOCK prefixes of its SMP alternatives patched out (a
+ * hard-coded LOCK, as in the sync_* bit operations, stays).
  *
  * Arguments:
  *   out=FILE   where snapshots are written (required)
@@ -62,11 +67,13 @@
  *              and arms the end address
  *   end=ADDR   a kernel address whose first execution after start writes
  *              a snapshot
- *   dispatch=0|1 count lookups and jump-cache misses too (default 0)
- *   mem=0|1    count memory accesses and atomic instructions too (default 0)
+ *   dispatch=0|1 count lookups, jump-cache misses, whole-TLB flushes and
+ *              INVLPGs too (default 0)
+ *   mem=0|1    count memory accesses, atomic instructions and STI/POPF
+ *              too (default 0)
  * A snapshot is "SNAP SEQ start|end", one "ADDR INSNS REPS LOOKUPS MISSES
- * MEMS ATOMICS EXITS FLUSHES" line per kernel block executed so far, "user
- * INSNS LOOKUPS MISSES", then
+ * MEMS ATOMICS EXITS FLUSHES INVLPGS" line per kernel block executed so
+ * far, "user INSNS LOOKUPS MISSES", then
  * "END"; counts only grow, so a run's counts are the difference of its two
  * snapshots.
  *
@@ -99,6 +106,7 @@ struct block {
 	uint64_t atomics;	/* atomic instructions (mem=1) */
 	uint64_t exits;		/* STI and POPF (mem=1) */
 	uint64_t flushes;	/* whole-TLB flushes (dispatch=1) */
+	uint64_t invlpgs;	/* INVLPG (dispatch=1) */
 };
 
 /* What dispatch=1 knows of a translated block. */
@@ -148,12 +156,14 @@ static void snapshot(const char *what)
 	fprintf(out, "SNAP %u %s\n", seq++, what);
 	for (i = 0; i < TABLE_SIZE; i++)
 		if (table[i].insns || table[i].reps)
-			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64 " %"
-				PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
-				PRIu64 " %" PRIu64 "\n", table[i].addr,
-				table[i].insns, table[i].reps, table[i].lookups,
-				table[i].misses, table[i].mems, table[i].atomics,
-				table[i].exits, table[i].flushes);
+			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64
+				" %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+				" %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
+				table[i].addr, table[i].insns, table[i].reps,
+				table[i].lookups, table[i].misses,
+				table[i].mems, table[i].atomics,
+				table[i].exits, table[i].flushes,
+				table[i].invlpgs);
 	fprintf(out, "user %" PRIu64 " %" PRIu64 " %" PRIu64 "\nEND\n",
 		user_insns, user_counts.lookups, user_counts.misses);
 	fflush(out);
@@ -239,15 +249,11 @@ static int indirect_jump(const struct qemu_plugin_insn *insn)
 	return 0;
 }
 
-/* What mem=1 counts of an instruction, besides its memory accesses */
-enum insn_kind { INSN_PLAIN, INSN_ATOMIC, INSN_EXIT };
-
 /*
- * INSN_ATOMIC if @insn is atomic under TCG: LOCK-prefixed, or XCHG with a
- * memory operand (locked without the prefix); INSN_EXIT if it is STI or
- * POPF.
+ * Is @insn atomic: LOCK-prefixed, or XCHG with a memory operand (locked
+ * without the prefix)?
  */
-static enum insn_kind insn_kind(const struct qemu_plugin_insn *insn)
+static int atomic_insn(const struct qemu_plugin_insn *insn)
 {
 	const uint8_t *p = qemu_plugin_insn_data(insn);
 	size_t n = qemu_plugin_insn_size(insn), i;
@@ -256,38 +262,58 @@ static enum insn_kind insn_kind(const struct qemu_plugin_insn *insn)
 		uint8_t b = p[i];
 
 		if (b == 0xf0)
-			return INSN_ATOMIC;
+			return 1;
 		if (b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 ||
 		    (b & 0xf0) == 0x40 || b == 0x2e || b == 0x3e ||
 		    b == 0x26 || b == 0x36 || b == 0x64 || b == 0x65)
 			continue;	/* other prefixes, REX */
-		if (b == 0xfb || b == 0x9d)
-			return INSN_EXIT;
 		return (b == 0x86 || b == 0x87) && i + 1 < n &&
-		       (p[i + 1] >> 6) != 3 ? INSN_ATOMIC : INSN_PLAIN;
+		       (p[i + 1] >> 6) != 3;
 	}
-	return INSN_PLAIN;
+	return 0;
 }
 
+/* The instructions after which QEMU 7.2 returns to its main loop */
+enum sys_kind { SYS_NONE, SYS_FLAGS, SYS_EXIT, SYS_FLUSH, SYS_INVLPG };
+
 /*
- * Does @insn make QEMU flush its whole TLB, and with it the jump cache:
- * MOV to CR0, CR3 or CR4, or INVPCID?
+ * SYS_FLAGS for STI and POPF; SYS_FLUSH if @insn makes QEMU flush its
+ * whole TLB, and with it the jump cache (MOV to CR3 or CR4); SYS_INVLPG
+ * for INVLPG; SYS_EXIT for MOV to another control register and WRMSR;
+ * else SYS_NONE.
  */
-static int flushes_tlb(const struct qemu_plugin_insn *insn)
+static enum sys_kind sys_kind(const struct qemu_plugin_insn *insn)
 {
 	const uint8_t *p = qemu_plugin_insn_data(insn);
 	size_t n = qemu_plugin_insn_size(insn), i = 0;
+	int rex = 0;
 
-	while (i < n && (p[i] == 0x66 || (p[i] & 0xf0) == 0x40))
-		i++;			/* operand size, REX */
-	if (i + 2 >= n || p[i] != 0x0f)
-		return 0;
-	if (p[i + 1] == 0x22) {
-		int reg = (p[i + 2] >> 3) & 7;
-
-		return reg == 0 || reg == 3 || reg == 4;
+	while (i < n && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 ||
+			 p[i] == 0xf3 || p[i] == 0x2e || p[i] == 0x3e ||
+			 p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 ||
+			 p[i] == 0x65 || (p[i] & 0xf0) == 0x40)) {
+		rex = (p[i] & 0xf0) == 0x40 ? p[i] : 0;	/* REX comes last */
+		i++;
 	}
-	return p[i + 1] == 0x38 && p[i + 2] == 0x82;
+	if (i >= n)
+		return SYS_NONE;
+	if (p[i] == 0xfb || p[i] == 0x9d)		/* sti, popf */
+		return SYS_FLAGS;
+	if (p[i] != 0x0f || i + 1 >= n)
+		return SYS_NONE;
+	if (p[i + 1] == 0x30)				/* wrmsr */
+		return SYS_EXIT;
+	if (i + 2 >= n)
+		return SYS_NONE;
+	if (p[i + 1] == 0x22) {				/* mov to CRn */
+		int reg = ((p[i + 2] >> 3) & 7) | (rex & 4 ? 8 : 0);
+
+		return reg == 3 || reg == 4 ? SYS_FLUSH : SYS_EXIT;
+	}
+	if (p[i + 1] == 0x01 && ((p[i + 2] >> 3) & 7) == 7 &&
+	    (p[i + 2] >> 6) != 3)			/* invlpg m */
+		return SYS_INVLPG;
+	return SYS_NONE;
 }
 
 static void on_flush(unsigned int vcpu, void *udata)
@@ -331,6 +357,7 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		for (i = 0; i < n; i++) {
 			struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 			uint64_t a = qemu_plugin_insn_vaddr(insn);
+			enum sys_kind sys;
 
 			if (a == start_addr)
 				qemu_plugin_register_vcpu_insn_exec_cb(insn,
@@ -338,28 +365,27 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			else if (a == end_addr)
 				qemu_plugin_register_vcpu_insn_exec_cb(insn,
 					on_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
-			if (dispatch && flushes_tlb(insn))
+			sys = sys_kind(insn);
+			if (dispatch && sys == SYS_FLUSH)
 				qemu_plugin_register_vcpu_insn_exec_cb(insn,
 					on_flush, QEMU_PLUGIN_CB_NO_REGS, b);
+			if (dispatch && sys == SYS_INVLPG)
+				qemu_plugin_register_vcpu_insn_exec_inline(insn,
+					QEMU_PLUGIN_INLINE_ADD_U64,
+					&b->invlpgs, 1);
 			if (!mem)
 				continue;
 			qemu_plugin_register_vcpu_mem_inline(insn,
 				QEMU_PLUGIN_MEM_RW, QEMU_PLUGIN_INLINE_ADD_U64,
 				&b->mems, 1);
-			switch (insn_kind(insn)) {
-			case INSN_ATOMIC:
+			if (atomic_insn(insn))
 				qemu_plugin_register_vcpu_insn_exec_inline(insn,
 					QEMU_PLUGIN_INLINE_ADD_U64,
 					&b->atomics, 1);
-				break;
-			case INSN_EXIT:
+			if (sys == SYS_FLAGS)
 				qemu_plugin_register_vcpu_insn_exec_inline(insn,
 					QEMU_PLUGIN_INLINE_ADD_U64,
 					&b->exits, 1);
-				break;
-			case INSN_PLAIN:
-				break;
-			}
 		}
 	}
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
@@ -374,7 +400,8 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 			abort();
 		}
 		d->addr = addr;
-		d->indirect = indirect_jump(last);
+		d->indirect = indirect_jump(last) ||
+			      sys_kind(last) != SYS_NONE;
 		d->spans = (qemu_plugin_insn_vaddr(last) +
 			    qemu_plugin_insn_size(last) - 1) >> 12 != addr >> 12;
 		d->counts = b;

@@ -21,14 +21,15 @@ on-stack arrays zeroed by CONFIG_INIT_STACK_ALL_ZERO) differ most: QEMU
 runs each iteration as a block of its own, so they are counted apart.
 With the plugin's dispatch=1 (PROFILE_DISPATCH=1) it also prints the
 blocks entered by a lookup and the simulated jump-cache misses per page,
-and the kernel functions whose lookups and misses per page differ most:
-the cost TCG adds to an instruction count when a hot loop crosses a page
-boundary. With the plugin's mem=1 (PROFILE_MEM=1) it prints the
-kernel's memory accesses, atomic instructions and STI/POPF per page, and
-the functions whose counts of them differ most: under TCG each access
-goes through the soft TLB, each atomic instruction through a helper call,
-and each STI or POPF back to QEMU's main loop, costs an instruction count
-does not show. Functions are System.map's text
+the whole-TLB flushes and INVLPGs, and the kernel functions whose
+counts of each differ most: the cost TCG adds to an instruction count
+when a hot loop crosses a page boundary, or when its block lookups miss.
+With the plugin's mem=1 (PROFILE_MEM=1) it prints the kernel's memory
+accesses, atomic instructions and STI/POPF per page, and the functions
+whose counts of them differ most: under TCG each access goes through the
+soft TLB and each STI or POPF back to QEMU's main loop, costs an
+instruction count does not show (atomics, with the one vCPU the plugin
+needs, run inline). Functions are System.map's text
 symbols, compiler clone suffixes (.isra.N, .constprop.N, .part.N, .cold)
 stripped; a block is counted in the function containing its first
 instruction, so inlined code counts in its caller, and a difference in
@@ -71,9 +72,9 @@ def load_map(path):
 
 def load_snapshots(path):
     """[(kind, {addr or 'user': (insns, reps, lookups, misses, mems,
-    atomics, exits, flushes)})] in the order written; lookups, misses and
-    flushes are 0 without dispatch=1, mems, atomics and exits without
-    mem=1."""
+    atomics, exits, flushes, invlpgs)})] in the order written; lookups,
+    misses, flushes and invlpgs are 0 without dispatch=1, mems, atomics
+    and exits without mem=1."""
     snaps, cur = [], None
     with open(path) as f:
         for line in f:
@@ -87,10 +88,10 @@ def load_snapshots(path):
                 cur = None
             elif cur is not None and p[0] == 'user':
                 v = [int(x) for x in p[1:]] + [0, 0]
-                cur['user'] = (v[0], 0, v[1], v[2], 0, 0, 0, 0)
+                cur['user'] = (v[0], 0, v[1], v[2], 0, 0, 0, 0, 0)
             elif cur is not None:
-                v = [int(x) for x in p[1:]] + [0] * 6
-                cur[int(p[0], 16)] = tuple(v[:8])
+                v = [int(x) for x in p[1:]] + [0] * 7
+                cur[int(p[0], 16)] = tuple(v[:9])
     return snaps
 
 
@@ -123,7 +124,8 @@ def per_run(label, snaps, runs, smap):
     Counter of kernel lookups by function, Counter of kernel jump-cache
     misses by function, Counter of kernel memory accesses by function,
     Counter of kernel atomic instructions by function, Counter of kernel
-    STI/POPF by function, Counter of whole-TLB flushes by function)}"""
+    STI/POPF by function, Counter of whole-TLB flushes by function,
+    Counter of INVLPGs by function)}"""
     pairs, start = [], None
     for kind, counts in snaps:
         if kind == 'start':
@@ -141,9 +143,10 @@ def per_run(label, snaps, runs, smap):
         looks, misses = collections.Counter(), collections.Counter()
         mems, atomics = collections.Counter(), collections.Counter()
         exits, flushes = collections.Counter(), collections.Counter()
+        invlpgs = collections.Counter()
         user = (0, 0, 0)
-        for key, (n, r, lk, m, me, at, ex, fl) in b.items():
-            n0, r0, lk0, m0, me0, at0, ex0, fl0 = a.get(key, (0,) * 8)
+        for key, (n, r, lk, m, me, at, ex, fl, il) in b.items():
+            n0, r0, lk0, m0, me0, at0, ex0, fl0, il0 = a.get(key, (0,) * 9)
             if key == 'user':
                 user = (n - n0, lk - lk0, m - m0)
                 continue
@@ -159,21 +162,26 @@ def per_run(label, snaps, runs, smap):
             atomics[f] += at - at0
             exits[f] += ex - ex0
             flushes[f] += fl - fl0
+            invlpgs[f] += il - il0
         out[name] = (user, funcs, reps, stats, looks, misses, mems, atomics,
-                     exits, flushes)
+                     exits, flushes, invlpgs)
     return out
 
 
 def table(what, base, base_pages, other, other_pages, base_label, label,
-          top):
-    """The @top functions whose counts of @what per page differ most."""
+          top, digits=1):
+    """The @top functions whose counts of @what per page differ most,
+    with @digits decimals; functions with no count in either kernel are
+    left out."""
     diff = {f: other.get(f, 0) / other_pages - base.get(f, 0) / base_pages
-            for f in set(base) | set(other)}
+            for f in set(base) | set(other)
+            if base.get(f, 0) or other.get(f, 0)}
     print(f'{"function":<40} {base_label:>10} {label:>10} '
           f'{"diff":>8}   ({what} per page)')
     for f in sorted(diff, key=lambda f: -abs(diff[f]))[:top]:
-        print(f'{f[:40]:<40} {base.get(f, 0) / base_pages:10.1f} '
-              f'{other.get(f, 0) / other_pages:10.1f} {diff[f]:+8.1f}')
+        print(f'{f[:40]:<40} {base.get(f, 0) / base_pages:10.{digits}f} '
+              f'{other.get(f, 0) / other_pages:10.{digits}f} '
+              f'{diff[f]:+8.{digits}f}')
 
 
 def main():
@@ -195,7 +203,7 @@ def main():
         pages = {}
         for label, d in data:
             (user, funcs, reps, stats, looks, misses, mems, atomics,
-             exits, flushes) = d[name]
+             exits, flushes, invlpgs) = d[name]
             pages[label] = stats.get('pswpout', 0) + stats.get('pswpin', 0)
             if not pages[label]:
                 sys.exit(f'{label}: {name} swapped no page to a device')
@@ -214,7 +222,9 @@ def main():
                       f'(user space, approximate: '
                       f'{user[1] / pages[label]:.0f} and '
                       f'{user[2] / pages[label]:.0f}); whole-TLB flushes '
-                      f'{sum(flushes.values()) / pages[label]:.2f} per page')
+                      f'{sum(flushes.values()) / pages[label]:.3f} and '
+                      f'INVLPGs {sum(invlpgs.values()) / pages[label]:.2f} '
+                      f'per page')
             if sum(mems.values()):
                 print(f'{"":>10}  kernel memory accesses '
                       f'{sum(mems.values()) / pages[label]:.0f} per page, '
@@ -234,16 +244,21 @@ def main():
             table('REP iterations', data[0][1][name][2], pages[base_label],
                   d[name][2], pages[label], base_label, label, 5)
             if any(sum(x[name][4].values()) for _, x in data):
-                for what, i in (('lookups', 4), ('jump-cache misses', 5),
-                                ('whole-TLB flushes', 9)):
+                for what, i, digits in (('lookups', 4, 1),
+                                        ('jump-cache misses', 5, 1),
+                                        ('whole-TLB flushes', 9, 3),
+                                        ('INVLPGs', 10, 2)):
                     table(what, data[0][1][name][i], pages[base_label],
-                          d[name][i], pages[label], base_label, label, 10)
+                          d[name][i], pages[label], base_label, label, 10,
+                          digits)
             if any(sum(x[name][6].values()) for _, x in data):
-                for what, i, top in (('memory accesses', 6, a.top),
-                                     ('atomic instructions', 7, 10),
-                                     ('STI/POPF', 8, 10)):
+                for what, i, top, digits in (
+                        ('memory accesses', 6, a.top, 1),
+                        ('atomic instructions', 7, 10, 2),
+                        ('STI/POPF', 8, 10, 2)):
                     table(what, data[0][1][name][i], pages[base_label],
-                          d[name][i], pages[label], base_label, label, top)
+                          d[name][i], pages[label], base_label, label, top,
+                          digits)
         print()
 
 

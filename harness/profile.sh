@@ -21,8 +21,9 @@
 # not. PROFILE_DISPATCH=1 adds what TCG pays beyond the instructions: the
 # blocks entered by a lookup instead of a chained jump, and the misses of
 # QEMU's jump cache (harness/insncount.c; results/tcg-layout/).
-# PROFILE_MEM=1 adds the memory accesses and atomic instructions, which
-# TCG runs through its soft TLB and through helper calls.
+# PROFILE_MEM=1 adds the memory accesses (each through TCG's soft TLB),
+# the atomic instructions and the STI/POPF (after each QEMU returns to
+# its main loop).
 #
 # Environment: PROFILE_ONLY (a regular expression over ENV/NAME, as
 # BENCH_ONLY; default ^disk/usemem$), PROFILE_SMP (default 2; 1 with

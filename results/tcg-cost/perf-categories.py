@@ -13,11 +13,33 @@ import gzip
 import os
 import re
 import statistics
+import subprocess
 import sys
 
 TLB = {'x86_cpu_tlb_fill', 'tlb_set_page_full', 'get_pg_mode',
        'mmu_translate', 'get_physical_address', 'ptw_ldq', 'ptw_ldl',
-       'tlb_fill', 'victim_tlb_hit', 'tlb_flush_page_locked'}
+       'tlb_fill', 'victim_tlb_hit'}
+# One line of 'perf report --sort dso,sym -n -q': percentage, samples,
+# DSO (which may hold spaces: "[JIT] tid 4445"), [.] or [k]..., symbol
+LINE = re.compile(r'\s*[\d.]+%\s+(\d+)\s+(.+?)\s+\[(.)\]\s+(.*\S)')
+
+
+def lookup_range(qemu='/usr/bin/qemu-system-x86_64'):
+    """The addresses between the exported curr_cflags() and
+    cpu_exec_step_atomic(): in QEMU 7.2's cpu-exec.c, the static functions
+    between them look blocks up (tb_lookup_cmp(), tb_htable_lookup(),
+    helper_lookup_tb_ptr()), which a stripped binary does not name."""
+    syms = {}
+    out = subprocess.run(['nm', '-D', qemu], capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) == 3:
+            syms[p[2]] = int(p[0], 16)
+    return syms.get('curr_cflags', 0), syms.get('cpu_exec_step_atomic', 0)
+
+
+LOOKUP = lookup_range()
 
 
 def category(dso, sym):
@@ -25,7 +47,7 @@ def category(dso, sym):
         return 'generated code'
     if dso == '[kernel.kallsyms]':
         return 'host kernel'
-    if dso != 'qemu-system-x86_64':
+    if dso not in ('qemu-system-x86_64', 'accel-tcg-x86_64.so'):
         return 'libraries'
     if sym == 'qht_lookup_custom':
         return 'block lookup in the hash table'
@@ -35,11 +57,13 @@ def category(dso, sym):
         return 'soft TLB fill'
     if re.match(r'helper_(le|be|ret)_(ld|st)|cpu_(ld|st)', sym):
         return 'memory access slow path'
-    if re.match(r'(tcg_|tb_gen_code|gen_|translator_|disas_insn|i386_tr)',
-                sym):
+    if sym != 'tcg_tb_lookup' and re.match(
+            r'(tcg_|tb_gen_code|gen_|translator_|disas_insn|i386_tr)', sym):
         return 'translation'
     if sym.startswith('0x'):
-        return 'QEMU, symbol stripped'
+        if LOOKUP[0] <= int(sym, 16) < LOOKUP[1]:
+            return 'QEMU, stripped, block lookup code'
+        return 'QEMU, stripped, other'
     return 'QEMU, other'
 
 
@@ -47,12 +71,11 @@ def load(path):
     c = collections.Counter()
     for line in (gzip.open(path, 'rt') if path.endswith('.gz') else
                  open(path)):
-        p = line.split()
-        if len(p) < 4 or not p[1].isdigit():
+        m = LINE.match(line)
+        if not m:
             continue
-        n = int(p[1])
-        i = p.index('[.]') if '[.]' in p else p.index('[k]')
-        c[category(' '.join(p[2:i]), p[i + 1])] += n
+        n = int(m.group(1))
+        c[category(m.group(2), m.group(4))] += n
         c['all'] += n
     return c
 
@@ -72,21 +95,34 @@ def bench(d, name):
 def main():
     d = sys.argv[1]
     runs = collections.defaultdict(list)
-    for f in sorted(glob.glob(os.path.join(d, '*.syms*'))):
+    for f in sorted(glob.glob(os.path.join(d, '*.syms')) +
+                    glob.glob(os.path.join(d, '*.syms.gz'))):
         name = re.sub(r'\.syms(\.gz)?$', '', os.path.basename(f))
-        k = name.rsplit('-', 1)[0]
-        runs[k].append((load(f), bench(d, name)))
+        if f.endswith('.gz') and os.path.exists(f[:-3]):
+            continue		# the same boot's uncompressed file is read
+        k, r = name.rsplit('-', 1)
+        runs[k].append((int(r), load(f), bench(d, name)))
+    if not runs.get('base') or not runs.get('patched'):
+        sys.exit(f'{d}: no base and patched boots')
+    # in round order, so that the i-th of each kernel ran side by side
+    runs = {k: [(c, b) for _, c, b in sorted(v, key=lambda x: x[0])]
+            for k, v in runs.items()}
     cats = sorted({c for k in runs for s, _ in runs[k] for c in s},
                   key=lambda c: -statistics.median(
                       s[c] for s, _ in runs['base']))
     n = len(runs['base'])
     print(f'# perf samples (999 Hz) of QEMU\'s threads, median of {n} '
           f'boots per kernel, and the bench figures of those boots')
-    print(f'{"":34} {"base":>8} {"patched":>8} {"ratio":>6}')
+    print(f'{"":34} {"base":>8} {"patched":>8} {"ratio":>6}  rounds '
+          f'the patched kernel took more')
     for c in cats:
         b = statistics.median(s[c] for s, _ in runs['base'])
         p = statistics.median(s[c] for s, _ in runs['patched'])
-        print(f'{c:34} {b:8.0f} {p:8.0f} {p / b if b else float("nan"):6.3f}')
+        more = sum(x[0][c] > y[0][c]
+                   for x, y in zip(runs['patched'], runs['base']))
+        print(f'{c:34} {b:8.0f} {p:8.0f} '
+              f'{p / b if b else float("nan"):6.3f}  {more} of '
+              f'{min(len(runs["base"]), len(runs["patched"]))}')
     for m in ('throughput_mbs', 'sys_s', 'wall_s'):
         b = [x.get(m, 0) for _, x in runs['base']]
         p = [x.get(m, 0) for _, x in runs['patched']]

@@ -7,6 +7,8 @@
 set -eu
 out=$1 rounds=${2:-5}
 mkdir -p "$out"
+qemu-system-x86_64 --version | head -1 > "$out/versions"
+git rev-parse HEAD >> "$out/versions"
 for r in $(seq "$rounds"); do
 	for k in base patched; do
 		case $k in
