@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Samples of QEMU's threads by what QEMU was doing, per kernel, median of
-the rounds perf-rounds.sh ran, with the bench's figures of each boot.
+the rounds 'host-rounds.sh record' ran, with the bench's figures of each boot.
 
 Usage: perf-categories.py OUTDIR
-OUTDIR holds perf-rounds.sh's KERNEL-ROUND.syms (or .syms.gz) and the
+OUTDIR holds 'host-rounds.sh record''s KERNEL-ROUND.syms (or .syms.gz) and the
 guest's KERNEL-ROUND/results.log (or only its BENCH lines, in
 KERNEL-ROUND.bench), as results/tcg-cost/rounds/ does.
 """
