@@ -40,8 +40,11 @@
  * flushes are counted. INVLPGs are counted, not modelled: QEMU clears the
  * entries hashed from the flushed page's address and the page before it,
  * and a plugin does not see the address. Nor are other instructions that
- * end a block with a return to QEMU's main loop, or the clears of a block
- * invalidated; so the misses are not a bound either way, but a model.
+ * end a block with a return to QEMU's main loop, the one-instruction block
+ * QEMU runs after STI (its own return to the main loop is not counted, nor
+ * its second translation of that address, with other flags, sharing the
+ * cache slot), or the clears of a block invalidated; so the misses are
+ * not a bound either way, but a model.
  * User space's blocks take
  * part (they share the cache), counted together and approximately: QEMU
  * shares a translation between the addresses mapping one physical page,
@@ -57,7 +60,8 @@
  * of the same instruction count can differ in both. The atomic count
  * describes the code more than its cost here: with one vCPU, which this
  * plugin needs, QEMU runs an atomic instruction inline as a load and a
- * store (a helper call only with two or more), and a kernel booted with
+ * store (a helper call only with two or more, under multi-threaded TCG
+ * as harness/vm.py runs it), and a kernel booted with
  * one CPU has the LOCK prefixes of its SMP alternatives patched out (a
  * hard-coded LOCK, as in the sync_* bit operations, stays).
  *

@@ -171,11 +171,13 @@ def per_run(label, snaps, runs, smap):
 def table(what, base, base_pages, other, other_pages, base_label, label,
           top, digits=1):
     """The @top functions whose counts of @what per page differ most,
-    with @digits decimals; functions with no count in either kernel are
-    left out."""
+    with @digits decimals; functions whose counts round to zero in both
+    kernels are left out."""
     diff = {f: other.get(f, 0) / other_pages - base.get(f, 0) / base_pages
-            for f in set(base) | set(other)
-            if base.get(f, 0) or other.get(f, 0)}
+            for f in set(base) | set(other)}
+    diff = {f: d for f, d in diff.items()
+            if round(base.get(f, 0) / base_pages, digits) or
+            round(other.get(f, 0) / other_pages, digits)}
     print(f'{"function":<40} {base_label:>10} {label:>10} '
           f'{"diff":>8}   ({what} per page)')
     for f in sorted(diff, key=lambda f: -abs(diff[f]))[:top]:

@@ -19,8 +19,9 @@
 # by up to 0.9% (results/insncount-1cpu/notes.md): a cost per page of
 # tens of instructions in one function stands out, a total within 1% does
 # not. PROFILE_DISPATCH=1 adds what TCG pays beyond the instructions: the
-# blocks entered by a lookup instead of a chained jump, and the misses of
-# QEMU's jump cache (harness/insncount.c; results/tcg-layout/).
+# blocks entered by a lookup instead of a chained jump, the misses of
+# QEMU's jump cache, the whole-TLB flushes that empty it and the INVLPGs
+# (harness/insncount.c; results/tcg-layout/, results/tcg-cost/).
 # PROFILE_MEM=1 adds the memory accesses (each through TCG's soft TLB),
 # the atomic instructions and the STI/POPF (after each QEMU returns to
 # its main loop).

@@ -12,7 +12,11 @@
 # the repository's top after 'make profile'.
 # Usage: results/tcg-cost/host-rounds.sh record|probe OUTDIR [ROUNDS]
 set -eu
-mode=$1 out=$2 rounds=${3:-5}
+mode=${1:-} out=${2:-} rounds=${3:-5}
+case $mode in
+record|probe) [ -n "$out" ];;
+*) false;;
+esac || { echo "usage: $0 record|probe OUTDIR [ROUNDS]" >&2; exit 1; }
 qemu=$(command -v qemu-system-x86_64)
 funcs="qht_lookup_custom get_page_addr_code_hostp tcg_flush_jmp_cache
 	tlb_set_page_full tb_gen_code"
@@ -21,7 +25,6 @@ mkdir -p "$out"
 git rev-parse HEAD >> "$out/versions"
 events=()
 case $mode in
-record) ;;
 probe)
 	trap 'for f in $funcs; do perf probe -q -d "probe_qemu:$f" 2>/dev/null || :; done' EXIT
 	for f in $funcs; do
@@ -29,7 +32,6 @@ probe)
 		perf probe -q -x "$qemu" "$f" >/dev/null
 		events+=(-e "probe_qemu:$f")
 	done;;
-*) echo "usage: $0 record|probe OUTDIR [ROUNDS]" >&2; exit 1;;
 esac
 for r in $(seq "$rounds"); do
 	for k in base patched; do

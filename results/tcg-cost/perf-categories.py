@@ -3,8 +3,8 @@
 the rounds 'host-rounds.sh record' ran, with the bench's figures of each boot.
 
 Usage: perf-categories.py OUTDIR
-OUTDIR holds 'host-rounds.sh record''s KERNEL-ROUND.syms (or .syms.gz) and the
-guest's KERNEL-ROUND/results.log (or only its BENCH lines, in
+OUTDIR holds the KERNEL-ROUND.syms (or .syms.gz) of 'host-rounds.sh
+record' and the guest's KERNEL-ROUND/results.log (or only its BENCH lines, in
 KERNEL-ROUND.bench), as results/tcg-cost/rounds/ does.
 """
 import collections
@@ -16,30 +16,35 @@ import statistics
 import subprocess
 import sys
 
-TLB = {'x86_cpu_tlb_fill', 'tlb_set_page_full', 'get_pg_mode',
-       'mmu_translate', 'get_physical_address', 'ptw_ldq', 'ptw_ldl',
-       'tlb_fill', 'victim_tlb_hit'}
+TLB = {'x86_cpu_tlb_fill', 'tlb_set_page_full', 'get_pg_mode'}
 # One line of 'perf report --sort dso,sym -n -q': percentage, samples,
 # DSO (which may hold spaces: "[JIT] tid 4445"), [.] or [k]..., symbol
 LINE = re.compile(r'\s*[\d.]+%\s+(\d+)\s+(.+?)\s+\[(.)\]\s+(.*\S)')
+# Code of Debian's stripped QEMU 7.2 binary, by address, named from what
+# its disassembly calls and from the order of QEMU's sources
+STRIPPED = {
+    'QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)': [
+        # calls get_page_addr_code_hostp() and qht_lookup_custom()
+        (0x7d7ee0, 0x7d80e0, 'block lookup in the hash table'),
+        # after curr_cflags(); calls the above on a jump-cache miss
+        (0x7d8550, 0x7d87c0, 'QEMU, stripped: helper_lookup_tb_ptr()'),
+        # calls x86_ldq_phys() and x86_ldl_phys(): the page walk
+        (0x656c82, 0x658300, 'soft TLB fill'),
+    ],
+}
 
 
-def lookup_range(qemu='/usr/bin/qemu-system-x86_64'):
-    """The addresses between the exported curr_cflags() and
-    cpu_exec_step_atomic(): in QEMU 7.2's cpu-exec.c, the static functions
-    between them look blocks up (tb_lookup_cmp(), tb_htable_lookup(),
-    helper_lookup_tb_ptr()), which a stripped binary does not name."""
-    syms = {}
-    out = subprocess.run(['nm', '-D', qemu], capture_output=True,
-                         text=True).stdout
-    for line in out.splitlines():
-        p = line.split()
-        if len(p) == 3:
-            syms[p[2]] = int(p[0], 16)
-    return syms.get('curr_cflags', 0), syms.get('cpu_exec_step_atomic', 0)
+def stripped_ranges(qemu='qemu-system-x86_64'):
+    """The named address ranges of the installed QEMU, if it is the
+    binary they were read from; else none (a warning)."""
+    version = subprocess.run([qemu, '--version'], capture_output=True,
+                             text=True).stdout.splitlines()[0]
+    if version not in STRIPPED:
+        print(f'# {version}: no stripped code named', file=sys.stderr)
+    return STRIPPED.get(version, [])
 
 
-LOOKUP = lookup_range()
+RANGES = stripped_ranges()
 
 
 def category(dso, sym):
@@ -61,9 +66,10 @@ def category(dso, sym):
             r'(tcg_|tb_gen_code|gen_|translator_|disas_insn|i386_tr)', sym):
         return 'translation'
     if sym.startswith('0x'):
-        if LOOKUP[0] <= int(sym, 16) < LOOKUP[1]:
-            return 'QEMU, stripped, block lookup code'
-        return 'QEMU, stripped, other'
+        for lo, hi, what in RANGES:
+            if lo <= int(sym, 16) < hi:
+                return what
+        return 'QEMU, stripped: the rest'
     return 'QEMU, other'
 
 
@@ -113,20 +119,20 @@ def main():
     n = len(runs['base'])
     print(f'# perf samples (999 Hz) of QEMU\'s threads, median of {n} '
           f'boots per kernel, and the bench figures of those boots')
-    print(f'{"":34} {"base":>8} {"patched":>8} {"ratio":>6}  rounds '
+    print(f'{"":40} {"base":>8} {"patched":>8} {"ratio":>6}  rounds '
           f'the patched kernel took more')
     for c in cats:
         b = statistics.median(s[c] for s, _ in runs['base'])
         p = statistics.median(s[c] for s, _ in runs['patched'])
         more = sum(x[0][c] > y[0][c]
                    for x, y in zip(runs['patched'], runs['base']))
-        print(f'{c:34} {b:8.0f} {p:8.0f} '
+        print(f'{c:40} {b:8.0f} {p:8.0f} '
               f'{p / b if b else float("nan"):6.3f}  {more} of '
               f'{min(len(runs["base"]), len(runs["patched"]))}')
     for m in ('throughput_mbs', 'sys_s', 'wall_s'):
         b = [x.get(m, 0) for _, x in runs['base']]
         p = [x.get(m, 0) for _, x in runs['patched']]
-        print(f'{m:34} {statistics.median(b):8.2f} '
+        print(f'{m:40} {statistics.median(b):8.2f} '
               f'{statistics.median(p):8.2f} '
               f'{statistics.median(p) / statistics.median(b):6.3f}   '
               f'base {b} patched {p}')
