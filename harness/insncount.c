@@ -65,6 +65,17 @@
  * one CPU has the LOCK prefixes of its SMP alternatives patched out (a
  * hard-coded LOCK, as in the sync_* bit operations, stays).
  *
+ * With tlb=BITS it also simulates, for the kernel's accesses, QEMU 7.2's
+ * soft TLB at a fixed size of 2^BITS entries (QEMU resizes it by use,
+ * from 2^6 up): direct-mapped by 4 KiB page, with the 8-entry victim TLB
+ * that takes each evicted entry and swaps back on a hit; emptied with the
+ * whole TLB (CR3 and CR4 writes). It counts, per kernel block, the
+ * accesses that miss both, each of which QEMU fills by walking the guest's
+ * page tables. Not modelled: INVLPG (the address is not seen), the
+ * separate tables QEMU keeps for accesses with and without SMAP's AC
+ * flag, and accesses that cross a page. This calls out of the generated
+ * code for every kernel memory access.
+ *
  * Arguments:
  *   out=FILE   where snapshots are written (required)
  *   start=ADDR a kernel address (hex) whose execution writes a snapshot
@@ -75,9 +86,11 @@
  *              INVLPGs too (default 0)
  *   mem=0|1    count memory accesses, atomic instructions and STI/POPF
  *              too (default 0)
+ *   tlb=BITS   simulate a soft TLB of 2^BITS entries, 1 to 22 (default:
+ *              none)
  * A snapshot is "SNAP SEQ start|end", one "ADDR INSNS REPS LOOKUPS MISSES
- * MEMS ATOMICS EXITS FLUSHES INVLPGS" line per kernel block executed so
- * far, "user INSNS LOOKUPS MISSES", then
+ * MEMS ATOMICS EXITS FLUSHES INVLPGS TLBMISSES" line per kernel block
+ * executed so far, "user INSNS LOOKUPS MISSES", then
  * "END"; counts only grow, so a run's counts are the difference of its two
  * snapshots.
  *
@@ -109,8 +122,9 @@ struct block {
 	uint64_t mems;		/* memory accesses (mem=1) */
 	uint64_t atomics;	/* atomic instructions (mem=1) */
 	uint64_t exits;		/* STI and POPF (mem=1) */
-	uint64_t flushes;	/* whole-TLB flushes (dispatch=1) */
+	uint64_t flushes;	/* whole-TLB flushes (dispatch=1, tlb=) */
 	uint64_t invlpgs;	/* INVLPG (dispatch=1) */
+	uint64_t tlb_misses;	/* simulated soft-TLB misses (tlb=BITS) */
 };
 
 /* What dispatch=1 knows of a translated block. */
@@ -128,6 +142,10 @@ static uint64_t user_insns;
 static struct block user_counts;
 static int dispatch;
 static int mem;
+static unsigned int tlb_bits;
+static uint64_t *tlb;		/* page number + 1 per entry, 0: empty */
+static uint64_t victim[8];	/* the same, filled round robin */
+static unsigned int victim_next;
 static const struct dispatch *prev;	/* the block executed last */
 static uint64_t jmp_cache[4096];	/* block addresses, 0: empty */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -162,12 +180,12 @@ static void snapshot(const char *what)
 		if (table[i].insns || table[i].reps)
 			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64
 				" %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-				" %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-				table[i].addr, table[i].insns, table[i].reps,
+				" %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
+				"\n", table[i].addr, table[i].insns, table[i].reps,
 				table[i].lookups, table[i].misses,
 				table[i].mems, table[i].atomics,
 				table[i].exits, table[i].flushes,
-				table[i].invlpgs);
+				table[i].invlpgs, table[i].tlb_misses);
 	fprintf(out, "user %" PRIu64 " %" PRIu64 " %" PRIu64 "\nEND\n",
 		user_insns, user_counts.lookups, user_counts.misses);
 	fflush(out);
@@ -326,6 +344,34 @@ static void on_flush(unsigned int vcpu, void *udata)
 
 	b->flushes++;
 	memset(jmp_cache, 0, sizeof(jmp_cache));
+	if (tlb) {
+		memset(tlb, 0, sizeof(*tlb) << tlb_bits);
+		memset(victim, 0, sizeof(victim));
+	}
+}
+
+/* A kernel block's memory access, through the simulated soft TLB */
+static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
+		   uint64_t vaddr, void *udata)
+{
+	struct block *b = udata;
+	uint64_t page = (vaddr >> 12) + 1, t;
+	uint64_t *e = &tlb[(vaddr >> 12) & ((1ULL << tlb_bits) - 1)];
+	unsigned int v;
+
+	if (*e == page)
+		return;
+	for (v = 0; v < 8; v++) {
+		if (victim[v] == page) {
+			t = *e;
+			*e = page;
+			victim[v] = t;
+			return;
+		}
+	}
+	b->tlb_misses++;
+	victim[victim_next++ % 8] = *e;
+	*e = page;
 }
 
 static void on_exec(unsigned int vcpu, void *udata)
@@ -370,13 +416,17 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 				qemu_plugin_register_vcpu_insn_exec_cb(insn,
 					on_end, QEMU_PLUGIN_CB_NO_REGS, NULL);
 			sys = sys_kind(insn);
-			if (dispatch && sys == SYS_FLUSH)
+			if ((dispatch || tlb) && sys == SYS_FLUSH)
 				qemu_plugin_register_vcpu_insn_exec_cb(insn,
 					on_flush, QEMU_PLUGIN_CB_NO_REGS, b);
 			if (dispatch && sys == SYS_INVLPG)
 				qemu_plugin_register_vcpu_insn_exec_inline(insn,
 					QEMU_PLUGIN_INLINE_ADD_U64,
 					&b->invlpgs, 1);
+			if (tlb)
+				qemu_plugin_register_vcpu_mem_cb(insn, on_mem,
+					QEMU_PLUGIN_CB_NO_REGS,
+					QEMU_PLUGIN_MEM_RW, b);
 			if (!mem)
 				continue;
 			qemu_plugin_register_vcpu_mem_inline(insn,
@@ -441,6 +491,13 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 			dispatch = argv[i][9] == '1';
 		else if (!strcmp(argv[i], "mem=0") || !strcmp(argv[i], "mem=1"))
 			mem = argv[i][4] == '1';
+		else if (!strncmp(argv[i], "tlb=", 4)) {
+			tlb_bits = strtoul(argv[i] + 4, NULL, 10);
+			if (tlb_bits < 1 || tlb_bits > 22) {
+				fprintf(stderr, "insncount: tlb=BITS, 1 to 22\n");
+				return -1;
+			}
+		}
 		else {
 			fprintf(stderr, "insncount: unknown argument %s\n", argv[i]);
 			return -1;
@@ -452,7 +509,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 	}
 	out = fopen(path, "w");
 	table = calloc(TABLE_SIZE, sizeof(*table));
-	if (!out || !table) {
+	if (tlb_bits)
+		tlb = calloc(1UL << tlb_bits, sizeof(*tlb));
+	if (!out || !table || (tlb_bits && !tlb)) {
 		perror("insncount");
 		return -1;
 	}

@@ -24,12 +24,13 @@
 # (harness/insncount.c; results/tcg-layout/, results/tcg-cost/).
 # PROFILE_MEM=1 adds the memory accesses (each through TCG's soft TLB),
 # the atomic instructions and the STI/POPF (after each QEMU returns to
-# its main loop).
+# its main loop). PROFILE_TLB=BITS simulates QEMU's soft TLB at 2^BITS
+# entries and counts the kernel's misses of it per function.
 #
 # Environment: PROFILE_ONLY (a regular expression over ENV/NAME, as
 # BENCH_ONLY; default ^disk/usemem$), PROFILE_SMP (default 2; 1 with
-# PROFILE_INSN), PROFILE_TOP (default 25), PROFILE_INSN, PROFILE_DISPATCH
-# and PROFILE_MEM (with PROFILE_INSN). Output in
+# PROFILE_INSN), PROFILE_TOP (default 25), PROFILE_INSN, PROFILE_DISPATCH,
+# PROFILE_MEM and PROFILE_TLB (with PROFILE_INSN). Output in
 # build/logs/profile/.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -44,6 +45,11 @@ case ${PROFILE_DISPATCH:-} in
 ''|0) ;;
 1) [ "$insn" = 1 ] || die "PROFILE_DISPATCH=1 needs PROFILE_INSN=1";;
 *) die "PROFILE_DISPATCH is 0 or 1, not '$PROFILE_DISPATCH'";;
+esac
+case ${PROFILE_TLB:-} in
+'') ;;
+[1-9]|1[0-9]|2[0-2]) [ "$insn" = 1 ] || die "PROFILE_TLB needs PROFILE_INSN=1";;
+*) die "PROFILE_TLB is a number of bits, 1 to 22, not '$PROFILE_TLB'";;
 esac
 case ${PROFILE_MEM:-} in
 ''|0) ;;
@@ -116,7 +122,7 @@ for k in base patched; do
 		mkdir -p "$logs"
 		start=$(symbol "$obj/System.map" write_profile)
 		end=$(symbol "$obj/System.map" read_profile)
-		extra=(--plugin "$BUILD/qemu-plugin/insncount.so,out=$logs/$k.insns,start=$start,end=$end${PROFILE_DISPATCH:+,dispatch=$PROFILE_DISPATCH}${PROFILE_MEM:+,mem=$PROFILE_MEM}")
+		extra=(--plugin "$BUILD/qemu-plugin/insncount.so,out=$logs/$k.insns,start=$start,end=$end${PROFILE_DISPATCH:+,dispatch=$PROFILE_DISPATCH}${PROFILE_MEM:+,mem=$PROFILE_MEM}${PROFILE_TLB:+,tlb=$PROFILE_TLB}")
 		append="$append nokaslr"
 	fi
 	echo "profile: $k, $smp vCPUs, workloads matching '$only'"
