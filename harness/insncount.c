@@ -65,16 +65,21 @@
  * one CPU has the LOCK prefixes of its SMP alternatives patched out (a
  * hard-coded LOCK, as in the sync_* bit operations, stays).
  *
- * With tlb=BITS it also simulates, for the kernel's accesses, QEMU 7.2's
- * soft TLB at a fixed size of 2^BITS entries (QEMU resizes it by use,
- * from 2^6 up): direct-mapped by 4 KiB page, with the 8-entry victim TLB
- * that takes each evicted entry and swaps back on a hit; emptied with the
- * whole TLB (CR3 and CR4 writes). It counts, per kernel block, the
- * accesses that miss both, each of which QEMU fills by walking the guest's
- * page tables. Not modelled: INVLPG (the address is not seen), the
- * separate tables QEMU keeps for accesses with and without SMAP's AC
- * flag, and accesses that cross a page. This calls out of the generated
- * code for every kernel memory access.
+ * With tlb=BITS it also simulates, for the kernel's data accesses, QEMU
+ * 7.2's soft TLB at a fixed size of 2^BITS entries (QEMU starts at 2^8 and
+ * resizes it at flushes, by use, between 2^6 and 2^22): direct-mapped by
+ * 4 KiB page, with the 8-entry victim TLB that takes each evicted entry
+ * and swaps back on a hit; emptied with the whole TLB (CR3 and CR4
+ * writes). It counts, per kernel block, the accesses that miss both, each
+ * of which QEMU fills by walking the guest's page tables. With dispatch=1
+ * as well, each simulated jump-cache miss of a kernel block probes the
+ * block's code page in the same table, as QEMU's hash-table lookup does
+ * (on x86 its code and data accesses share a table), counted apart. Not
+ * modelled: INVLPG (the address is not seen); the separate table QEMU
+ * keeps for accesses with SMAP's AC flag set; accesses that cross a page;
+ * the code probes of translation; what QEMU accesses itself (interrupt
+ * and exception frames). This calls out of the generated code for every
+ * kernel memory access.
  *
  * Arguments:
  *   out=FILE   where snapshots are written (required)
@@ -89,8 +94,8 @@
  *   tlb=BITS   simulate a soft TLB of 2^BITS entries, 1 to 22 (default:
  *              none)
  * A snapshot is "SNAP SEQ start|end", one "ADDR INSNS REPS LOOKUPS MISSES
- * MEMS ATOMICS EXITS FLUSHES INVLPGS TLBMISSES" line per kernel block
- * executed so far, "user INSNS LOOKUPS MISSES", then
+ * MEMS ATOMICS EXITS FLUSHES INVLPGS TLBMISSES TLBCODEMISSES" line per
+ * kernel block executed so far, "user INSNS LOOKUPS MISSES", then
  * "END"; counts only grow, so a run's counts are the difference of its two
  * snapshots.
  *
@@ -102,6 +107,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +131,7 @@ struct block {
 	uint64_t flushes;	/* whole-TLB flushes (dispatch=1, tlb=) */
 	uint64_t invlpgs;	/* INVLPG (dispatch=1) */
 	uint64_t tlb_misses;	/* simulated soft-TLB misses (tlb=BITS) */
+	uint64_t tlb_code_misses; /* ... of code probes (tlb=, dispatch=1) */
 };
 
 /* What dispatch=1 knows of a translated block. */
@@ -181,11 +188,12 @@ static void snapshot(const char *what)
 			fprintf(out, "%" PRIx64 " %" PRIu64 " %" PRIu64
 				" %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 				" %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-				"\n", table[i].addr, table[i].insns, table[i].reps,
-				table[i].lookups, table[i].misses,
+				" %" PRIu64 "\n", table[i].addr, table[i].insns,
+				table[i].reps, table[i].lookups, table[i].misses,
 				table[i].mems, table[i].atomics,
 				table[i].exits, table[i].flushes,
-				table[i].invlpgs, table[i].tlb_misses);
+				table[i].invlpgs, table[i].tlb_misses,
+				table[i].tlb_code_misses);
 	fprintf(out, "user %" PRIu64 " %" PRIu64 " %" PRIu64 "\nEND\n",
 		user_insns, user_counts.lookups, user_counts.misses);
 	fflush(out);
@@ -347,31 +355,46 @@ static void on_flush(unsigned int vcpu, void *udata)
 	if (tlb) {
 		memset(tlb, 0, sizeof(*tlb) << tlb_bits);
 		memset(victim, 0, sizeof(victim));
+		victim_next = 0;
 	}
 }
 
-/* A kernel block's memory access, through the simulated soft TLB */
-static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
-		   uint64_t vaddr, void *udata)
+/*
+ * An access to @vaddr through the simulated soft TLB; true if it missed
+ * both the TLB and its victim TLB (QEMU would fill the entry from the
+ * guest's page tables). As QEMU 7.2's tlb_set_page_full(), a fill moves
+ * the entry it replaces, if any, into the victim TLB, round robin.
+ */
+static bool tlb_access(uint64_t vaddr)
 {
-	struct block *b = udata;
 	uint64_t page = (vaddr >> 12) + 1, t;
 	uint64_t *e = &tlb[(vaddr >> 12) & ((1ULL << tlb_bits) - 1)];
 	unsigned int v;
 
 	if (*e == page)
-		return;
+		return false;
 	for (v = 0; v < 8; v++) {
 		if (victim[v] == page) {
 			t = *e;
 			*e = page;
 			victim[v] = t;
-			return;
+			return false;
 		}
 	}
-	b->tlb_misses++;
-	victim[victim_next++ % 8] = *e;
+	if (*e)
+		victim[victim_next++ % 8] = *e;
 	*e = page;
+	return true;
+}
+
+/* A kernel block's memory access */
+static void on_mem(unsigned int vcpu, qemu_plugin_meminfo_t info,
+		   uint64_t vaddr, void *udata)
+{
+	struct block *b = udata;
+
+	if (tlb_access(vaddr))
+		b->tlb_misses++;
 }
 
 static void on_exec(unsigned int vcpu, void *udata)
@@ -386,6 +409,10 @@ static void on_exec(unsigned int vcpu, void *udata)
 		if (jmp_cache[h] != d->addr) {
 			d->counts->misses++;
 			jmp_cache[h] = d->addr;
+			/* QEMU probes the code page on a hash-table lookup */
+			if (tlb && d->counts != &user_counts &&
+			    tlb_access(d->addr))
+				d->counts->tlb_code_misses++;
 		}
 	}
 	prev = d;
@@ -492,8 +519,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 		else if (!strcmp(argv[i], "mem=0") || !strcmp(argv[i], "mem=1"))
 			mem = argv[i][4] == '1';
 		else if (!strncmp(argv[i], "tlb=", 4)) {
-			tlb_bits = strtoul(argv[i] + 4, NULL, 10);
-			if (tlb_bits < 1 || tlb_bits > 22) {
+			char *end;
+			unsigned long v = strtoul(argv[i] + 4, &end, 10);
+
+			tlb_bits = v;
+			if (end == argv[i] + 4 || *end || v < 1 || v > 22) {
 				fprintf(stderr, "insncount: tlb=BITS, 1 to 22\n");
 				return -1;
 			}

@@ -30,8 +30,9 @@ whose counts of them differ most: under TCG each access goes through the
 soft TLB and each STI or POPF back to QEMU's main loop, costs an
 instruction count does not show (atomics, with the one vCPU the plugin
 needs, run inline). With the plugin's tlb=BITS (PROFILE_TLB=BITS) it
-prints the kernel's misses of a simulated soft TLB per page, and the
-functions whose misses differ most. Functions are System.map's text
+prints the kernel's data accesses missing a simulated soft TLB per page
+(and, with dispatch=1, its code probes missing it), and the functions
+whose misses differ most. Functions are System.map's text
 symbols, compiler clone suffixes (.isra.N, .constprop.N, .part.N, .cold)
 stripped; a block is counted in the function containing its first
 instruction, so inlined code counts in its caller, and a difference in
@@ -74,10 +75,11 @@ def load_map(path):
 
 def load_snapshots(path):
     """[(kind, {addr or 'user': (insns, reps, lookups, misses, mems,
-    atomics, exits, flushes, invlpgs, tlb misses)})] in the order
-    written; lookups, misses and invlpgs are 0 without dispatch=1, mems,
-    atomics and exits without mem=1, flushes without either dispatch=1
-    or tlb=, tlb misses without tlb=."""
+    atomics, exits, flushes, invlpgs, tlb misses, tlb code misses)})] in
+    the order written; lookups, misses and invlpgs are 0 without
+    dispatch=1, mems, atomics and exits without mem=1, flushes without
+    either dispatch=1 or tlb=, tlb misses without tlb=, tlb code misses
+    without both."""
     snaps, cur = [], None
     with open(path) as f:
         for line in f:
@@ -91,10 +93,10 @@ def load_snapshots(path):
                 cur = None
             elif cur is not None and p[0] == 'user':
                 v = [int(x) for x in p[1:]] + [0, 0]
-                cur['user'] = (v[0], 0, v[1], v[2], 0, 0, 0, 0, 0, 0)
+                cur['user'] = (v[0], 0, v[1], v[2]) + (0,) * 7
             elif cur is not None:
-                v = [int(x) for x in p[1:]] + [0] * 8
-                cur[int(p[0], 16)] = tuple(v[:10])
+                v = [int(x) for x in p[1:]] + [0] * 9
+                cur[int(p[0], 16)] = tuple(v[:11])
     return snaps
 
 
@@ -129,7 +131,7 @@ def per_run(label, snaps, runs, smap):
     Counter of kernel atomic instructions by function, Counter of kernel
     STI/POPF by function, Counter of whole-TLB flushes by function,
     Counter of INVLPGs by function, Counter of simulated soft-TLB misses
-    by function)}"""
+    by function, Counter of simulated code-probe misses by function)}"""
     pairs, start = [], None
     for kind, counts in snaps:
         if kind == 'start':
@@ -148,10 +150,11 @@ def per_run(label, snaps, runs, smap):
         mems, atomics = collections.Counter(), collections.Counter()
         exits, flushes = collections.Counter(), collections.Counter()
         invlpgs, tlbm = collections.Counter(), collections.Counter()
+        tlbc = collections.Counter()
         user = (0, 0, 0)
-        for key, (n, r, lk, m, me, at, ex, fl, il, tm) in b.items():
-            n0, r0, lk0, m0, me0, at0, ex0, fl0, il0, tm0 = a.get(key,
-                                                                (0,) * 10)
+        for key, (n, r, lk, m, me, at, ex, fl, il, tm, tc) in b.items():
+            (n0, r0, lk0, m0, me0, at0, ex0, fl0, il0, tm0,
+             tc0) = a.get(key, (0,) * 11)
             if key == 'user':
                 user = (n - n0, lk - lk0, m - m0)
                 continue
@@ -169,8 +172,9 @@ def per_run(label, snaps, runs, smap):
             flushes[f] += fl - fl0
             invlpgs[f] += il - il0
             tlbm[f] += tm - tm0
+            tlbc[f] += tc - tc0
         out[name] = (user, funcs, reps, stats, looks, misses, mems, atomics,
-                     exits, flushes, invlpgs, tlbm)
+                     exits, flushes, invlpgs, tlbm, tlbc)
     return out
 
 
@@ -211,7 +215,7 @@ def main():
         pages = {}
         for label, d in data:
             (user, funcs, reps, stats, looks, misses, mems, atomics,
-             exits, flushes, invlpgs, tlbm) = d[name]
+             exits, flushes, invlpgs, tlbm, tlbc) = d[name]
             pages[label] = stats.get('pswpout', 0) + stats.get('pswpin', 0)
             if not pages[label]:
                 sys.exit(f'{label}: {name} swapped no page to a device')
@@ -234,9 +238,12 @@ def main():
                       f'INVLPGs {sum(invlpgs.values()) / pages[label]:.2f} '
                       f'per page')
             if sum(tlbm.values()):
-                print(f'{"":>10}  kernel accesses missing the simulated '
-                      f'soft TLB {sum(tlbm.values()) / pages[label]:.1f} '
-                      f'per page')
+                print(f'{"":>10}  kernel data accesses missing the '
+                      f'simulated soft TLB '
+                      f'{sum(tlbm.values()) / pages[label]:.1f} per page, '
+                      f'code probes {sum(tlbc.values()) / pages[label]:.1f}'
+                      f', whole-TLB flushes '
+                      f'{sum(flushes.values()) / pages[label]:.3f}')
             if sum(mems.values()):
                 print(f'{"":>10}  kernel memory accesses '
                       f'{sum(mems.values()) / pages[label]:.0f} per page, '
@@ -274,6 +281,10 @@ def main():
             if any(sum(x[name][11].values()) for _, x in data):
                 table('simulated soft-TLB misses', data[0][1][name][11],
                       pages[base_label], d[name][11], pages[label],
+                      base_label, label, a.top, 2)
+            if any(sum(x[name][12].values()) for _, x in data):
+                table('simulated code-probe misses', data[0][1][name][12],
+                      pages[base_label], d[name][12], pages[label],
                       base_label, label, a.top, 2)
         print()
 
