@@ -193,8 +193,9 @@ typedef struct { } local_lock_t;
  * thread's; CPU 1 stands for the threads that have ended, whose counts the
  * test folds into vt_cpus_gone (an offline CPU's data stays, and is
  * summed with the others'). Threads still running are not seen: sums are
- * taken only while no other thread counts. So for_each_possible_cpu() walks these two, while
- * num_possible_cpus() is the number of threads playing CPUs.
+ * taken only while no other thread counts. So for_each_possible_cpu()
+ * walks these two, while num_possible_cpus() is the number of threads
+ * playing CPUs.
  */
 struct vswap_pcp;
 extern struct vswap_pcp vt_cpus_gone;
