@@ -8,18 +8,24 @@
 #   probe   uprobes on functions QEMU exports, counted by perf stat over
 #           each whole boot (KERNEL-ROUND.stat); the probes slow the guest
 #           about eightfold
+#   fills   a uprobe on tlb_set_page_full() (a soft TLB fill) recording its
+#           MMU index and virtual address; kept as the fills per index and
+#           page over the whole boot (KERNEL-ROUND.pages.gz: index, page,
+#           fills; fill-sets.py reads them)
 # with each boot's BENCH lines in KERNEL-ROUND.bench. Needs root. Run from
 # the repository's top after 'make profile'.
-# Usage: results/tcg-cost/host-rounds.sh record|probe OUTDIR [ROUNDS]
+# Usage: results/tcg-cost/host-rounds.sh record|probe|fills OUTDIR [ROUNDS]
 set -eu
 mode=${1:-} out=${2:-} rounds=${3:-5}
 case $mode in
-record|probe) [ -n "$out" ];;
+record|probe|fills) [ -n "$out" ];;
 *) false;;
-esac || { echo "usage: $0 record|probe OUTDIR [ROUNDS]" >&2; exit 1; }
+esac || { echo "usage: $0 record|probe|fills OUTDIR [ROUNDS]" >&2; exit 1; }
 qemu=$(command -v qemu-system-x86_64)
-funcs="qht_lookup_custom get_page_addr_code_hostp tcg_flush_jmp_cache
-	tlb_set_page_full tb_gen_code"
+# probe's functions; each probe slows the guest, and so adds timer ticks
+# and what they cause to each page's share: PROBE_FUNCS may name fewer
+funcs=${PROBE_FUNCS:-"qht_lookup_custom get_page_addr_code_hostp
+	tcg_flush_jmp_cache tlb_set_page_full tb_gen_code"}
 mkdir -p "$out"
 "$qemu" --version | head -1 > "$out/versions"
 git rev-parse HEAD >> "$out/versions"
@@ -32,6 +38,12 @@ probe)
 		perf probe -q -x "$qemu" "$f" >/dev/null
 		events+=(-e "probe_qemu:$f")
 	done;;
+fills)
+	# QEMU 7.2: tlb_set_page_full(cpu, mmu_idx, vaddr, full)
+	trap 'perf probe -q -d probe_qemu:tlbfill 2>/dev/null || :' EXIT
+	perf probe -q -d probe_qemu:tlbfill 2>/dev/null || :
+	perf probe -q -x "$qemu" \
+		'tlbfill=tlb_set_page_full idx=%si:s32 va=%dx:x64' >/dev/null;;
 esac
 for r in $(seq "$rounds"); do
 	for k in base patched; do
@@ -44,7 +56,19 @@ for r in $(seq "$rounds"); do
 		    --append 'vtest.only=^zram/usemem$'
 		    --kernel "$obj/arch/x86/boot/bzImage"
 		    --initrd build/guest/profile.cpio.gz --out "$out/$k-$r")
-		if [ "$mode" = record ]; then
+		if [ "$mode" = fills ]; then
+			perf record -q -e probe_qemu:tlbfill -o "$out/$k-$r.data" -- \
+				"${vm[@]}" > "$out/$k-$r.txt" 2>&1
+			perf script -i "$out/$k-$r.data" -F trace 2>/dev/null |
+				awk '{ for (i = 1; i <= NF; i++)
+					       if ($i ~ /^idx=/) x = substr($i, 5)
+					       else if ($i ~ /^va=0x/) v = substr($i, 6)
+				       p = length(v) > 3 ? substr(v, 1, length(v) - 3) : 0
+				       n[x " " p]++ }
+				     END { for (k in n) print k, n[k] }' |
+				sort -k3,3nr | gzip -9 > "$out/$k-$r.pages.gz"
+			rm -f "$out/$k-$r.data"
+		elif [ "$mode" = record ]; then
 			perf record -q -F 999 -o "$out/$k-$r.data" -- \
 				"${vm[@]}" > "$out/$k-$r.txt" 2>&1
 			perf report -i "$out/$k-$r.data" --comm qemu-system-x86 \
