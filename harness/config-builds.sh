@@ -12,11 +12,16 @@
 #                       offload device, their KUnit suites, THP and memcg
 #                       on, and call no libgcc 64-bit division helper
 #                       (which the kernel does not link)
+#   kselftest_swap      the swap selftests through kselftest's own
+#                       Makefiles: they build and install as the swap
+#                       target, with run_swap.sh as its one test and every
+#                       program it runs (and every program there is)
+#                       installed beside it
 set -u
 . "$(dirname "$0")/lib.sh"
 
 echo "TAP version 13"
-echo "1..3"
+echo "1..4"
 
 # Of the mm files the series patches, those built without swap.
 objs="mm/memcontrol.o mm/memory.o mm/shmem.o mm/userfaultfd.o mm/vmscan.o
@@ -87,4 +92,33 @@ else
 	echo "# could not configure ARCH=i386"
 	echo "not ok 2 vswap_64bit_only"
 	echo "not ok 3 i386_objects"
+fi
+
+# The swap target as kselftest builds and installs it, against the UAPI
+# headers of this tree.
+ks=$BUILD/obj/ksft
+rm -rf "$ks/install"
+mkdir -p "$ks"
+if make -s -C "$SRC" O="$ks" headers_install INSTALL_HDR_PATH="$ks/usr" \
+	> "$ks/log" 2>&1 &&
+   make -s -C "$SRC/tools/testing/selftests" TARGETS=swap O="$ks/build" \
+	KHDR_INCLUDES="-isystem $ks/usr/include" INSTALL_PATH="$ks/install" \
+	install >> "$ks/log" 2>&1; then
+	st=$SRC/tools/testing/selftests/swap
+	bad=
+	[ "$(cat "$ks/install/kselftest-list.txt")" = swap:run_swap.sh ] ||
+		bad="$bad kselftest-list.txt: $(tr '\n' ' ' < "$ks/install/kselftest-list.txt")"
+	for p in $(sed -n 's/^run [^ ]* \([^ ]*\).*/\1/p' "$st/run_swap.sh" | sort -u) \
+		 $(cd "$st" && ls ./*.c | sed 's,^\./,,; s,\.c$,,' | grep -vx swap_util); do
+		[ -x "$ks/install/swap/$p" ] || bad="$bad swap/$p"
+	done
+	if [ -z "$bad" ]; then
+		echo "ok 4 kselftest_swap"
+	else
+		echo "# not installed or listed as it should:$bad"
+		echo "not ok 4 kselftest_swap"
+	fi
+else
+	sed 's/^/# /' "$ks/log" | tail -n 40
+	echo "not ok 4 kselftest_swap"
 fi

@@ -43,6 +43,8 @@ for c in "$st"/swap/*.c; do
 	[ "$name" = swap_util ] && continue
 	cc "$name" -O2 -Wextra -Werror -I"$st" "$c" "$st/swap/swap_util.c"
 done
+# and their kselftest runner, which looks for them beside itself
+cp "$st/swap/run_swap.sh" "$root/tests/bin/"
 # Upstream selftests that exercise swap, built from that tree with
 # their own Makefiles' flags: no optimisation, which some of them need (at -O2
 # gcc deletes test_zswap's malloc-touch-free allocations outright).
