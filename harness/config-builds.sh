@@ -14,7 +14,9 @@
 #                       (which the kernel does not link)
 #   kselftest_swap      the swap selftests through kselftest's own
 #                       Makefiles: they build and install as the swap
-#                       target, with run_swap.sh as its one test and every
+#                       target, with run_swap.sh as its one test (a POSIX
+#                       shell script: busybox sh -n, shellcheck -s sh
+#                       where installed) and its settings, and every
 #                       program it runs (and every program there is)
 #                       installed beside it
 set -u
@@ -108,7 +110,15 @@ if make -s -C "$SRC" O="$ks" headers_install INSTALL_HDR_PATH="$ks/usr" \
 	bad=
 	[ "$(cat "$ks/install/kselftest-list.txt")" = swap:run_swap.sh ] ||
 		bad="$bad kselftest-list.txt: $(tr '\n' ' ' < "$ks/install/kselftest-list.txt")"
-	for p in $(sed -n 's/^run [^ ]* \([^ ]*\).*/\1/p' "$st/run_swap.sh" | sort -u) \
+	[ -f "$ks/install/swap/settings" ] || bad="$bad swap/settings"
+	busybox sh -n "$st/run_swap.sh" 2> "$ks/sh.log" ||
+		bad="$bad run_swap.sh($(head -c 200 "$ks/sh.log"))"
+	if command -v shellcheck > /dev/null &&
+	   ! shellcheck -s sh "$st/run_swap.sh" > "$ks/shellcheck.log" 2>&1; then
+		sed 's/^/# /' "$ks/shellcheck.log" | head -n 20
+		bad="$bad run_swap.sh(shellcheck)"
+	fi
+	for p in run_swap.sh $(sed -n 's/^run [^ ]* \([^ ]*\).*/\1/p' "$st/run_swap.sh" | sort -u) \
 		 $(cd "$st" && ls ./*.c | sed 's,^\./,,; s,\.c$,,' | grep -vx swap_util); do
 		[ -x "$ks/install/swap/$p" ] || bad="$bad swap/$p"
 	done

@@ -11,7 +11,8 @@
 #   fills   a uprobe on tlb_set_page_full() (a soft TLB fill) recording its
 #           MMU index and virtual address; kept as the fills per index and
 #           page over the whole boot (KERNEL-ROUND.pages.gz: index, page,
-#           fills; fill-sets.py reads them)
+#           fills; fill-sets.py reads them), and what perf lost of them
+#           (KERNEL-ROUND.lost)
 # with each boot's BENCH lines in KERNEL-ROUND.bench. Needs root. Run from
 # the repository's top after 'make profile'.
 # Usage: results/tcg-cost/host-rounds.sh record|probe|fills OUTDIR [ROUNDS]
@@ -67,6 +68,10 @@ for r in $(seq "$rounds"); do
 				       n[x " " p]++ }
 				     END { for (k in n) print k, n[k] }' |
 				sort -k3,3nr | gzip -9 > "$out/$k-$r.pages.gz"
+			# events the ring buffer dropped: the counts are short by them
+			perf report -i "$out/$k-$r.data" --stats 2>/dev/null |
+				grep -i lost > "$out/$k-$r.lost" ||
+				echo "perf report --stats: no LOST events" > "$out/$k-$r.lost"
 			rm -f "$out/$k-$r.data"
 		elif [ "$mode" = record ]; then
 			perf record -q -F 999 -o "$out/$k-$r.data" -- \

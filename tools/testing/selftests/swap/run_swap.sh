@@ -2,15 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the swap selftests on swap they set up themselves, so that they need
-# no prepared machine: a zram device of their own (hot-added, or zram0 of
-# the module loaded for them), used
+# no prepared machine: a zram device of their own, used three ways:
 #   zram        alone, zswap off;
 #   zswap       behind zswap, which writes back to it;
-#   zswap-only  not at all: zswap with no swap device, with virtual swap
-#               (CONFIG_VIRTUAL_SWAP) and no other swap area on only.
-# Swap areas already on stay on, zswap's parameters are put back at the end
-# and the zram device is removed. Cases that need a disk to inject I/O
-# errors into, or swapfiles, are not run here.
+#   zswap-only  not at all: zswap with no swap device (needs
+#               CONFIG_VIRTUAL_SWAP, and no other swap area on).
+# The device is swapped on at the highest priority; the runs on it are
+# skipped if another swap area outranks it all the same. The tests run in
+# a cgroup made for them under the root. What they may change (zswap's,
+# THP's and swap readahead's settings) is put back at the end, and the
+# device removed.
+#
+# Not run here, for want of what they need: I/O errors injected into a
+# disk (swap_faults), readahead (an asynchronous device), swapfiles, two
+# devices, a zram device small enough to scatter slots, and kcompressd
+# with its offload device.
 #
 # Usage: run_swap.sh [-o REGEX]
 #   -o REGEX  only the runs whose name, ENV/PROGRAM[.CASE], REGEX matches
@@ -21,114 +27,183 @@
 ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
 zswap=/sys/module/zswap/parameters
+thp=/sys/kernel/mm/transparent_hugepage
 cgroot=/sys/fs/cgroup
-only=
+# restored in this order: zswap's enabled last
+settings="$zswap/compressor $zswap/max_pool_percent $zswap/shrinker_enabled
+	$thp/enabled $thp/hugepages-*kB/enabled /proc/sys/vm/page-cluster
+	/sys/kernel/mm/swap/vma_ra_enabled $zswap/enabled"
+only=''
 pass=0 fail=0 skip=0 n=0
-dev='' zid='' zsys='' zmod='' zswap_saved='' mycg='' why=''
+dev='' zid='' zsys='' zmod='' made_node='' mycg='' why='' tmp=''
+
+usage() {
+	echo "usage: $0 [-o REGEX]" >&2
+	exit 1
+}
 
 while getopts o: opt; do
 	case $opt in
 	o) only=$OPTARG;;
-	*) echo "usage: $0 [-o REGEX]" >&2; exit 1;;
+	*) usage;;
 	esac
 done
+shift $((OPTIND - 1))
+[ $# = 0 ] || usage
+if [ -n "$only" ]; then
+	echo | grep -qE -- "$only"
+	[ $? -le 1 ] || usage
+fi
+
+echo "TAP version 13"
 
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit $ksft_skip
 }
 
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
 [ "$(id -u)" = 0 ] || skip_all "must be run as root"
-grep -q "^cgroup2 $cgroot " /proc/mounts ||
+awk -v d=$cgroot '$2 == d && $3 == "cgroup2" { found = 1 }
+	END { exit !found }' /proc/mounts ||
 	skip_all "no cgroup v2 hierarchy at $cgroot"
 grep -qw memory $cgroot/cgroup.controllers ||
 	skip_all "no memory controller in $cgroot"
 
+# value FILE: a setting's value; of a choice ("a [b] c"), the one chosen
+value() {
+	sed 's/.*\[\(.*\)\].*/\1/' "$1"
+}
+
+# set_value FILE VALUE: write only a change (writing zswap's enabled sets
+# zswap up, even to N)
+set_value() {
+	[ "$(value "$1")" = "$2" ] || echo "$2" > "$1"
+}
+
+settings_save() {
+	for f in $settings; do
+		[ -w "$f" ] && echo "$f $(value "$f")"
+	done > "$tmp.settings"
+}
+
+settings_restore() {
+	[ -f "$tmp.settings" ] || return 0
+	while read -r f v; do
+		set_value "$f" "$v" || echo "# cannot put $f back to $v"
+	done < "$tmp.settings"
+}
+
 zram_make() {
-	if [ ! -e /sys/class/zram-control ]; then
-		modprobe zram num_devices=1 2> /dev/null || return 1
-		zid=0 zmod=1
-	else
-		zid=$(cat /sys/class/zram-control/hot_add) || return 1
+	if [ ! -e /sys/class/zram-control/hot_add ]; then
+		modprobe zram num_devices=0 2> /dev/null ||
+			skip_all "no zram in this kernel"
+		zmod=1
 	fi
+	zid=$(cat /sys/class/zram-control/hot_add) ||
+		bail "cannot add a zram device"
 	dev=/dev/zram$zid zsys=/sys/block/zram$zid
-	# udev may create the node late, or not at all in a minimal system
-	[ -b "$dev" ] || mknod "$dev" b "$(cut -d: -f1 "$zsys/dev")" \
-		"$(cut -d: -f2 "$zsys/dev")" || return 1
-	echo "${SWAP_ZRAM_SIZE:-512M}" > "$zsys/disksize" &&
-		mkswap "$dev" > /dev/null
+	# udev may make the node late, or not at all in a minimal system
+	if [ ! -b "$dev" ]; then
+		mknod "$dev" b "$(cut -d: -f1 "$zsys/dev")" \
+			"$(cut -d: -f2 "$zsys/dev")" && made_node=1 ||
+			[ -b "$dev" ] || bail "cannot make $dev"
+	fi
+	echo "${SWAP_ZRAM_SIZE:-512M}" > "$zsys/disksize" ||
+		bail "cannot size $dev to '${SWAP_ZRAM_SIZE:-512M}'"
+	mkswap "$dev" > /dev/null || bail "mkswap $dev failed"
 }
 
 zram_remove() {
 	[ -n "$zid" ] || return 0
-	swapoff "$dev" 2> /dev/null
+	grep -q "^$dev " /proc/swaps && swapoff "$dev"
 	echo 1 > "$zsys/reset"
-	if [ -n "$zmod" ]; then
-		modprobe -r zram 2> /dev/null
-	else
-		echo "$zid" > /sys/class/zram-control/hot_remove
-	fi
-	[ -e "$zsys" ] || rm -f "$dev"
+	echo "$zid" > /sys/class/zram-control/hot_remove
+	[ -z "$zmod" ] || modprobe -r zram
+	[ -z "$made_node" ] || rm -f "$dev"
 }
 
-zswap_save() {
-	[ -d $zswap ] || return 0
-	for p in enabled compressor max_pool_percent; do
-		zswap_saved="$zswap_saved $p=$(cat $zswap/$p)"
-	done
+# The programs make their cgroups beside their own, with the memory
+# controller on, and reclaim their own, which must hold nothing else: so
+# each runs alone in $mycg/run, under a cgroup made for them under the
+# root, whose children have that controller. This script stays where it
+# was started.
+cg_make() {
+	mycg=$cgroot/swap-selftest-$$
+	grep -qw memory $cgroot/cgroup.subtree_control ||
+		echo +memory > $cgroot/cgroup.subtree_control || return 1
+	mkdir "$mycg" && mkdir "$mycg/run" &&
+		echo +memory > "$mycg/cgroup.subtree_control"
 }
 
-zswap_restore() {
-	for pv in $zswap_saved; do
-		echo "${pv#*=}" > "$zswap/${pv%%=*}"
+# What a program left in its cgroups killed, and the cgroups removed,
+# children first.
+cg_remove() {
+	[ -n "$mycg" ] && [ -d "$mycg" ] || return 0
+	[ ! -e "$mycg/cgroup.kill" ] || echo 1 > "$mycg/cgroup.kill"
+	find "$mycg" -depth -type d | while read -r d; do
+		tries=0
+		while ! rmdir "$d" 2> /dev/null; do
+			tries=$((tries + 1))
+			[ $tries -lt 50 ] || { echo "# cannot remove $d"; break; }
+			sleep 0.1
+		done
 	done
 }
 
 cleanup() {
+	cg_remove
 	zram_remove
-	zswap_restore
-	if [ -n "$mycg" ]; then
-		echo $$ > $cgroot/cgroup.procs
-		rmdir "$mycg/run" "$mycg" 2> /dev/null
-	fi
+	settings_restore
+	rm -f "$tmp" "$tmp.rc" "$tmp.settings"
 }
 
-# The programs make their cgroups beside their own, with the memory
-# controller on. Started in a cgroup whose parent gives its children that
-# controller, they stay there; else (from the root, say) they get a cgroup
-# of their own for it.
-cg_join() {
-	self=$(sed -n 's/^0:://p' /proc/self/cgroup)
-	if [ "$self" != / ] &&
-	   grep -qw memory "$cgroot${self%/*}/cgroup.subtree_control"; then
-		return 0
-	fi
-	mycg=$cgroot/swap-selftest-$$
-	mkdir -p "$mycg/run" &&
-	echo +memory > $cgroot/cgroup.subtree_control &&
-	echo +memory > "$mycg/cgroup.subtree_control" &&
-	echo $$ > "$mycg/run/cgroup.procs"
+# Swap on the zram device, above every other area on: 0; else 1, or 2 if
+# another area outranks it (reason in $why).
+zram_swapon() {
+	swapon -p 32767 "$dev" 2> /dev/null || swapon "$dev" ||
+		{ why="cannot swap on $dev"; return 1; }
+	awk -v d="$dev" 'NR > 1 && $1 == d { mine = $5 }
+		NR > 1 && $1 != d && (!other || $5 > top) { top = $5; other = 1 }
+		END { exit other && top >= mine }' /proc/swaps ||
+		{ why="another swap area outranks $dev"; return 2; }
 }
 
-# env_setup ENV: the swap of ENV on; else why not in $why, and return 1
+# env_setup ENV: 0 with ENV's swap on; 2 if this system cannot have it,
+# 1 if setting it up failed (reason in $why)
 env_setup() {
-	swapoff "$dev" 2> /dev/null
+	if grep -q "^$dev " /proc/swaps && ! swapoff "$dev"; then
+		why="swapoff $dev failed"
+		return 1
+	fi
 	case $1 in
 	zram)
-		why="cannot swap on $dev"
-		[ ! -d $zswap ] || echo N > $zswap/enabled && swapon "$dev";;
-	zswap)
-		why="no zswap in this kernel"
-		[ -d $zswap ] || return 1
-		why="cannot turn zswap on, or swap on $dev"
-		echo Y > $zswap/enabled && swapon "$dev";;
-	zswap-only)
-		why="zswap with no swap device needs CONFIG_VIRTUAL_SWAP and zswap"
-		[ -d /sys/kernel/mm/vswap ] && [ -d $zswap ] || return 1
-		why="other swap areas are on"
-		[ "$(wc -l < /proc/swaps)" -le 1 ] || return 1
-		why="cannot turn zswap on"
-		echo Y > $zswap/enabled;;
+		if [ -d $zswap ] && ! set_value $zswap/enabled N; then
+			why="cannot turn zswap off"
+			return 1
+		fi
+		zram_swapon;;
+	zswap|zswap-only)
+		if [ ! -d $zswap ]; then
+			why="no zswap in this kernel"
+			return 2
+		fi
+		if [ "$1" = zswap-only ]; then
+			why="zswap with no swap device needs CONFIG_VIRTUAL_SWAP"
+			[ -d /sys/kernel/mm/vswap ] || return 2
+			why="other swap areas are on"
+			[ "$(wc -l < /proc/swaps)" -le 1 ] || return 2
+		fi
+		if ! set_value $zswap/max_pool_percent 20 ||
+		   ! set_value $zswap/enabled Y; then
+			why="cannot turn zswap on"
+			return 1
+		fi
+		[ "$1" = zswap-only ] || zram_swapon;;
 	esac
 }
 
@@ -141,48 +216,71 @@ run() {
 	*" --only "*) name="$name.$(echo " $* " |
 		sed 's/.* --only \([^ ]*\) .*/\1/')";;
 	esac
-	if [ -n "$only" ] && ! echo "$name" | grep -qE "$only"; then
+	if [ -n "$only" ] && ! echo "$name" | grep -qE -- "$only"; then
 		return
 	fi
 	n=$((n + 1))
-	if ! env_setup "$env"; then
-		echo "ok $n $name # SKIP $why"
-		skip=$((skip + 1))
-		return
-	fi
-	"$here/$prog" "$@" > "$tmp" 2>&1
-	rc=$?
-	sed 's/^/# /' "$tmp"
-	case $rc in
-	0) echo "ok $n $name"; pass=$((pass + 1));;
-	"$ksft_skip") echo "ok $n $name # SKIP"; skip=$((skip + 1));;
-	*) echo "not ok $n $name # exit code $rc"; fail=$((fail + 1));;
+	env_setup "$env"
+	case $? in
+	0) ;;
+	2) echo "ok $n $name # SKIP $why"; skip=$((skip + 1)); return;;
+	*) echo "not ok $n $name # $why"; fail=$((fail + 1)); return;;
 	esac
+	# in the background, so that a signal to this script is taken at once
+	rm -f "$tmp.rc"
+	( { sh -c 'echo $$ > "$1" && shift && exec "$@"' sh \
+		"$mycg/run/cgroup.procs" "$here/$prog" "$@"
+	    echo $? > "$tmp.rc"; } 2>&1 | tee "$tmp" | sed 's/^/# /' ) &
+	wait $!
+	rc=$(cat "$tmp.rc" 2> /dev/null || echo killed)
+	# a program whose every case skipped ends with 0 or 4
+	passed=$(sed -n 's/^# Totals: pass:\([0-9]*\) .*/\1/p' "$tmp" | tail -n 1)
+	reason=$(sed -nE 's/^(ok .*|1\.\.0) # SKIP *//p' "$tmp" | tail -n 1)
+	if [ "$rc" = $ksft_skip ] || { [ "$rc" = 0 ] && [ "$passed" = 0 ]; }; then
+		echo "ok $n $name # SKIP ${reason:-(the program gave no reason)}"
+		skip=$((skip + 1))
+	elif [ "$rc" = 0 ]; then
+		echo "ok $n $name"
+		pass=$((pass + 1))
+	else
+		echo "not ok $n $name # exit code $rc"
+		fail=$((fail + 1))
+	fi
 }
 
-tmp=$(mktemp) || exit 1
-trap 'cleanup; rm -f "$tmp"' EXIT
-trap 'exit 1' INT TERM
-zswap_save
-zram_make || skip_all "cannot make a zram device to swap to"
-cg_join || { echo "# cannot set up a cgroup with the memory controller"; exit 1; }
+tmp=$(mktemp) || bail "mktemp failed"
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+settings_save
+zram_make
+cg_make || skip_all "cannot make a cgroup with the memory controller in $cgroot"
 
-echo "TAP version 13"
 run zram swap_integrity
 run zram swapoff_race --device "$dev"
 run zram swap_shmem
 run zram swap_stress --only many_procs
 run zram swap_large --only device
+run zram vswap_backends --only swapin_path
 run zswap swap_integrity
 run zswap swap_memcg
 run zswap zswap_writeback
 run zswap swap_large --only zswap
+run zswap swap_large --only zero
+run zswap swap_large --only mixed
+run zswap swap_large --only mixed_in
+run zswap swap_large --only mixed_free
 run zswap vswap_backends --only zero_pages
 run zswap vswap_backends --only zswap_slots
 run zswap-only swap_integrity
+run zswap-only swap_memcg --only swap_max_zero
 run zswap-only swap_shmem
+run zswap-only swap_stress --only many_procs
+run zswap-only swap_stress --only offline_cluster
+run zswap-only swap_large --only zswap
 run zswap-only vswap_backends --only no_device
 run zswap-only vswap_backends --only mixed_no_device
+run zswap-only vswap_backends --only metadata
+run zswap-only vswap_backends --only pool_full
 [ $n -gt 0 ] || skip_all "no run matches '$only'"
 echo "1..$n"
 echo "# $pass passed, $fail failed, $skip skipped"

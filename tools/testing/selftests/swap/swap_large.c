@@ -525,7 +525,7 @@ static int test_device(const char *what)
 	/* zram reads synchronously: a fault reads a folio whole */
 	const struct expect e = {
 		.backend = VM_PSWPOUT,
-		.read_whole = swaps_find("/dev/zram0", NULL) > 0,
+		.read_whole = swap_on_zram(),
 	};
 
 	return large_case(what, 0, true, PAT_COMPRESSIBLE, &e);

@@ -638,19 +638,8 @@ static void print_scan(const char *what, const struct swap_scan *s)
 /* Does swap-out go to a device written asynchronously (not zswap, zram)? */
 static bool async_swap(void)
 {
-	char line[PATH_MAX + 128];
-	bool zram = false;
-	FILE *f;
-
-	if (zswap_enabled())
-		return false;
-	f = fopen("/proc/swaps", "r");
-	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		zram |= !strncmp(line, "/dev/zram", 9);
-	fclose(f);
-	return swaps_find(NULL, NULL) > 0 && !zram;
+	return !zswap_enabled() && swaps_find(NULL, NULL) > 0 &&
+	       !swap_on_zram();
 }
 
 /*

@@ -1094,6 +1094,26 @@ uint64_t swaps_size_kb(const char *dev)
 	return size;
 }
 
+bool swap_on_zram(void)
+{
+	char line[PATH_MAX + 128];
+	int areas = 0, zram = 0;
+	FILE *f;
+
+	f = fopen("/proc/swaps", "r");
+	if (!f)
+		return false;
+	/* skip the header line */
+	if (fgets(line, sizeof(line), f)) {
+		while (fgets(line, sizeof(line), f)) {
+			areas++;
+			zram += !strncmp(line, "/dev/zram", 9);
+		}
+	}
+	fclose(f);
+	return areas && zram == areas;
+}
+
 bool vswap_enabled(void)
 {
 	return !access("/sys/kernel/mm/vswap", F_OK);

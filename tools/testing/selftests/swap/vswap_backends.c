@@ -458,7 +458,7 @@ static bool swapin_path_one(const char *what, enum pattern p, bool sync)
 static int test_swapin_path(const char *what)
 {
 	bool zswap = zswap_enabled();
-	bool zram = swaps_find("/dev/zram0", NULL) > 0;
+	bool zram = swap_on_zram();
 	char name[64];
 	bool ok;
 
