@@ -118,7 +118,7 @@ if make -s -C "$SRC" O="$ks" headers_install INSTALL_HDR_PATH="$ks/usr" \
 		sed 's/^/# /' "$ks/shellcheck.log" | head -n 20
 		bad="$bad run_swap.sh(shellcheck)"
 	fi
-	for p in run_swap.sh $(sed -n 's/^run [^ ]* \([^ ]*\).*/\1/p' "$st/run_swap.sh" | sort -u) \
+	for p in run_swap.sh $(sed -n 's/^[[:space:]]*run [^ ]* \([^ ]*\).*/\1/p' "$st/run_swap.sh" | sort -u) \
 		 $(cd "$st" && ls ./*.c | sed 's,^\./,,; s,\.c$,,' | grep -vx swap_util); do
 		[ -x "$ks/install/swap/$p" ] || bad="$bad swap/$p"
 	done

@@ -69,9 +69,15 @@ for r in $(seq "$rounds"); do
 				     END { for (k in n) print k, n[k] }' |
 				sort -k3,3nr | gzip -9 > "$out/$k-$r.pages.gz"
 			# events the ring buffer dropped: the counts are short by them
-			perf report -i "$out/$k-$r.data" --stats 2>/dev/null |
-				grep -i lost > "$out/$k-$r.lost" ||
-				echo "perf report --stats: no LOST events" > "$out/$k-$r.lost"
+			if perf report -i "$out/$k-$r.data" --stats \
+				> "$out/$k-$r.stats" 2>/dev/null; then
+				grep -i lost "$out/$k-$r.stats" > "$out/$k-$r.lost" ||
+					echo "perf report --stats: no LOST events" \
+						> "$out/$k-$r.lost"
+			else
+				echo "perf report --stats failed" > "$out/$k-$r.lost"
+			fi
+			rm -f "$out/$k-$r.stats"
 			rm -f "$out/$k-$r.data"
 		elif [ "$mode" = record ]; then
 			perf record -q -F 999 -o "$out/$k-$r.data" -- \

@@ -8,15 +8,17 @@
 #   zswap-only  not at all: zswap with no swap device (needs
 #               CONFIG_VIRTUAL_SWAP, and no other swap area on).
 # The device is swapped on at the highest priority; the runs on it are
-# skipped if another swap area outranks it all the same. The tests run in
-# a cgroup made for them under the root. What they may change (zswap's,
-# THP's and swap readahead's settings) is put back at the end, and the
-# device removed.
+# skipped if another swap area outranks or ties it all the same. Each
+# program runs alone in a cgroup made for it under the root. What they
+# may change (CPU 1 online, zswap's, THP's and swap readahead's settings)
+# is put back at the end, and the device removed.
 #
-# Not run here, for want of what they need: I/O errors injected into a
-# disk (swap_faults), readahead (an asynchronous device), swapfiles, two
-# devices, a zram device small enough to scatter slots, and kcompressd
-# with its offload device.
+# Not run here, for want of what they need or to keep the run short: I/O
+# errors injected into a disk (swap_faults), readahead (an asynchronous
+# device), swapoff of a disk holding large folios, swapfiles, two
+# devices, a zram device small enough to scatter slots, the emulated
+# offload device and kcompressd, cgroup removal and CPU hotplug under
+# swap load (swap_stress's cgroup_removal and cpu_hotplug).
 #
 # Usage: run_swap.sh [-o REGEX]
 #   -o REGEX  only the runs whose name, ENV/PROGRAM[.CASE], REGEX matches
@@ -29,13 +31,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 zswap=/sys/module/zswap/parameters
 thp=/sys/kernel/mm/transparent_hugepage
 cgroot=/sys/fs/cgroup
-# restored in this order: zswap's enabled last
-settings="$zswap/compressor $zswap/max_pool_percent $zswap/shrinker_enabled
+# restored in this order: CPU 1 first, zswap's enabled last
+settings="/sys/devices/system/cpu/cpu1/online
+	$zswap/compressor $zswap/max_pool_percent $zswap/shrinker_enabled
 	$thp/enabled $thp/hugepages-*kB/enabled /proc/sys/vm/page-cluster
 	/sys/kernel/mm/swap/vma_ra_enabled $zswap/enabled"
 only=''
 pass=0 fail=0 skip=0 n=0
-dev='' zid='' zsys='' zmod='' made_node='' mycg='' why='' tmp=''
+zid='' dev='' zmod='' made_node='' mycg='' runcg='' dry='' why='' tmp=''
 
 usage() {
 	echo "usage: $0 [-o REGEX]" >&2
@@ -100,63 +103,64 @@ settings_restore() {
 
 zram_make() {
 	if [ ! -e /sys/class/zram-control/hot_add ]; then
+		zmod=1
 		modprobe zram num_devices=0 2> /dev/null ||
 			skip_all "no zram in this kernel"
-		zmod=1
 	fi
 	zid=$(cat /sys/class/zram-control/hot_add) ||
 		bail "cannot add a zram device"
-	dev=/dev/zram$zid zsys=/sys/block/zram$zid
+	dev=/dev/zram$zid
 	# udev may make the node late, or not at all in a minimal system
 	if [ ! -b "$dev" ]; then
-		mknod "$dev" b "$(cut -d: -f1 "$zsys/dev")" \
-			"$(cut -d: -f2 "$zsys/dev")" && made_node=1 ||
-			[ -b "$dev" ] || bail "cannot make $dev"
+		mknod "$dev" b "$(cut -d: -f1 "/sys/block/zram$zid/dev")" \
+			"$(cut -d: -f2 "/sys/block/zram$zid/dev")" &&
+			made_node=1 || [ -b "$dev" ] || bail "cannot make $dev"
 	fi
-	echo "${SWAP_ZRAM_SIZE:-512M}" > "$zsys/disksize" ||
+	echo "${SWAP_ZRAM_SIZE:-512M}" > "/sys/block/zram$zid/disksize" ||
 		bail "cannot size $dev to '${SWAP_ZRAM_SIZE:-512M}'"
 	mkswap "$dev" > /dev/null || bail "mkswap $dev failed"
 }
 
 zram_remove() {
-	[ -n "$zid" ] || return 0
-	grep -q "^$dev " /proc/swaps && swapoff "$dev"
-	echo 1 > "$zsys/reset"
-	echo "$zid" > /sys/class/zram-control/hot_remove
-	[ -z "$zmod" ] || modprobe -r zram
-	[ -z "$made_node" ] || rm -f "$dev"
+	if [ -n "$zid" ]; then
+		grep -q "^/dev/zram$zid " /proc/swaps && swapoff "/dev/zram$zid"
+		echo 1 > "/sys/block/zram$zid/reset"
+		echo "$zid" > /sys/class/zram-control/hot_remove
+		[ -z "$made_node" ] || rm -f "/dev/zram$zid"
+	fi
+	[ -z "$zmod" ] || modprobe -r zram 2> /dev/null
 }
 
 # The programs make their cgroups beside their own, with the memory
 # controller on, and reclaim their own, which must hold nothing else: so
-# each runs alone in $mycg/run, under a cgroup made for them under the
-# root, whose children have that controller. This script stays where it
-# was started.
+# each runs alone in a cgroup of its own ($runcg), in one made for them
+# under the root ($mycg), whose children have that controller. This
+# script stays where it was started.
 cg_make() {
 	mycg=$cgroot/swap-selftest-$$
 	grep -qw memory $cgroot/cgroup.subtree_control ||
 		echo +memory > $cgroot/cgroup.subtree_control || return 1
-	mkdir "$mycg" && mkdir "$mycg/run" &&
-		echo +memory > "$mycg/cgroup.subtree_control"
+	mkdir "$mycg" && echo +memory > "$mycg/cgroup.subtree_control"
 }
 
-# What a program left in its cgroups killed, and the cgroups removed,
-# children first.
+# cg_remove CGROUP: what is left in it killed, and it removed, children
+# first
 cg_remove() {
-	[ -n "$mycg" ] && [ -d "$mycg" ] || return 0
-	[ ! -e "$mycg/cgroup.kill" ] || echo 1 > "$mycg/cgroup.kill"
-	find "$mycg" -depth -type d | while read -r d; do
+	[ -n "$1" ] && [ -d "$1" ] || return 0
+	[ ! -e "$1/cgroup.kill" ] || echo 1 > "$1/cgroup.kill"
+	find "$1" -depth -type d | while read -r d; do
 		tries=0
 		while ! rmdir "$d" 2> /dev/null; do
 			tries=$((tries + 1))
-			[ $tries -lt 50 ] || { echo "# cannot remove $d"; break; }
-			sleep 0.1
+			[ $tries -lt 10 ] || { echo "# cannot remove $d"; break; }
+			sleep 1
 		done
 	done
 }
 
 cleanup() {
-	cg_remove
+	trap '' HUP INT TERM
+	cg_remove "$mycg"
 	zram_remove
 	settings_restore
 	rm -f "$tmp" "$tmp.rc" "$tmp.settings"
@@ -170,7 +174,7 @@ zram_swapon() {
 	awk -v d="$dev" 'NR > 1 && $1 == d { mine = $5 }
 		NR > 1 && $1 != d && (!other || $5 > top) { top = $5; other = 1 }
 		END { exit other && top >= mine }' /proc/swaps ||
-		{ why="another swap area outranks $dev"; return 2; }
+		{ why="another swap area outranks or ties $dev"; return 2; }
 }
 
 # env_setup ENV: 0 with ENV's swap on; 2 if this system cannot have it,
@@ -220,23 +224,35 @@ run() {
 		return
 	fi
 	n=$((n + 1))
+	[ -z "$dry" ] || return 0
 	env_setup "$env"
 	case $? in
 	0) ;;
 	2) echo "ok $n $name # SKIP $why"; skip=$((skip + 1)); return;;
 	*) echo "not ok $n $name # $why"; fail=$((fail + 1)); return;;
 	esac
+	runcg=$mycg/run-$n
+	if ! mkdir "$runcg"; then
+		echo "not ok $n $name # cannot make $runcg"
+		fail=$((fail + 1))
+		return
+	fi
 	# in the background, so that a signal to this script is taken at once
 	rm -f "$tmp.rc"
-	( { sh -c 'echo $$ > "$1" && shift && exec "$@"' sh \
-		"$mycg/run/cgroup.procs" "$here/$prog" "$@"
+	( { sh -c 'echo $$ > "$1/cgroup.procs" ||
+		   { echo "cannot join $1" >&2; exit 125; }
+		 shift; exec "$@"' sh "$runcg" "$here/$prog" "$@"
 	    echo $? > "$tmp.rc"; } 2>&1 | tee "$tmp" | sed 's/^/# /' ) &
 	wait $!
 	rc=$(cat "$tmp.rc" 2> /dev/null || echo killed)
+	cg_remove "$runcg"
 	# a program whose every case skipped ends with 0 or 4
 	passed=$(sed -n 's/^# Totals: pass:\([0-9]*\) .*/\1/p' "$tmp" | tail -n 1)
 	reason=$(sed -nE 's/^(ok .*|1\.\.0) # SKIP *//p' "$tmp" | tail -n 1)
-	if [ "$rc" = $ksft_skip ] || { [ "$rc" = 0 ] && [ "$passed" = 0 ]; }; then
+	if [ "$rc" = 125 ]; then
+		echo "not ok $n $name # cannot join $runcg"
+		fail=$((fail + 1))
+	elif [ "$rc" = $ksft_skip ] || { [ "$rc" = 0 ] && [ "$passed" = 0 ]; }; then
 		echo "ok $n $name # SKIP ${reason:-(the program gave no reason)}"
 		skip=$((skip + 1))
 	elif [ "$rc" = 0 ]; then
@@ -248,40 +264,46 @@ run() {
 	fi
 }
 
+runs() {
+	run zram swap_integrity
+	run zram swapoff_race --device "$dev"
+	run zram swap_shmem
+	run zram swap_stress --only many_procs
+	run zram swap_large --only device
+	run zram vswap_backends --only swapin_path
+	run zswap swap_integrity
+	run zswap swap_memcg
+	run zswap zswap_writeback
+	run zswap swap_large --only zswap
+	run zswap swap_large --only zero
+	run zswap swap_large --only mixed
+	run zswap swap_large --only mixed_in
+	run zswap swap_large --only mixed_free
+	run zswap vswap_backends --only zero_pages
+	run zswap vswap_backends --only zswap_slots
+	run zswap-only swap_integrity
+	run zswap-only swap_memcg --only swap_max_zero
+	run zswap-only swap_shmem
+	run zswap-only swap_stress --only many_procs
+	run zswap-only swap_stress --only offline_cluster
+	run zswap-only swap_large --only zswap
+	run zswap-only vswap_backends --only no_device
+	run zswap-only vswap_backends --only mixed_no_device
+	run zswap-only vswap_backends --only metadata
+	run zswap-only vswap_backends --only pool_full
+}
+
+dry=1
+runs
+[ $n -gt 0 ] || skip_all "no run matches '$only'"
+dry='' n=0
 tmp=$(mktemp) || bail "mktemp failed"
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 settings_save
 zram_make
 cg_make || skip_all "cannot make a cgroup with the memory controller in $cgroot"
-
-run zram swap_integrity
-run zram swapoff_race --device "$dev"
-run zram swap_shmem
-run zram swap_stress --only many_procs
-run zram swap_large --only device
-run zram vswap_backends --only swapin_path
-run zswap swap_integrity
-run zswap swap_memcg
-run zswap zswap_writeback
-run zswap swap_large --only zswap
-run zswap swap_large --only zero
-run zswap swap_large --only mixed
-run zswap swap_large --only mixed_in
-run zswap swap_large --only mixed_free
-run zswap vswap_backends --only zero_pages
-run zswap vswap_backends --only zswap_slots
-run zswap-only swap_integrity
-run zswap-only swap_memcg --only swap_max_zero
-run zswap-only swap_shmem
-run zswap-only swap_stress --only many_procs
-run zswap-only swap_stress --only offline_cluster
-run zswap-only swap_large --only zswap
-run zswap-only vswap_backends --only no_device
-run zswap-only vswap_backends --only mixed_no_device
-run zswap-only vswap_backends --only metadata
-run zswap-only vswap_backends --only pool_full
-[ $n -gt 0 ] || skip_all "no run matches '$only'"
+runs
 echo "1..$n"
 echo "# $pass passed, $fail failed, $skip skipped"
 [ $skip -lt $n ] || exit $ksft_skip

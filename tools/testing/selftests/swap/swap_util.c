@@ -34,6 +34,11 @@ static const char * const pattern_names[] = {
 
 void common_opts_init(struct common_opts *o)
 {
+	/*
+	 * A line at a time into a pipe too (a runner's), so that what a
+	 * program killed for taking too long had printed is not lost.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	o->size = 0;
 	o->seed = 1;
 	o->pattern = PAT_COMPRESSIBLE;
@@ -1096,8 +1101,9 @@ uint64_t swaps_size_kb(const char *dev)
 
 bool swap_on_zram(void)
 {
-	char line[PATH_MAX + 128];
-	int areas = 0, zram = 0;
+	char line[PATH_MAX + 128], name[PATH_MAX];
+	bool zram = false, other = false;
+	int p, top = 0, n = 0;
 	FILE *f;
 
 	f = fopen("/proc/swaps", "r");
@@ -1106,12 +1112,21 @@ bool swap_on_zram(void)
 	/* skip the header line */
 	if (fgets(line, sizeof(line), f)) {
 		while (fgets(line, sizeof(line), f)) {
-			areas++;
-			zram += !strncmp(line, "/dev/zram", 9);
+			if (sscanf(line, "%4095s %*s %*u %*u %d", name, &p) != 2)
+				continue;
+			if (!n++ || p > top) {
+				top = p;
+				zram = false;
+				other = false;
+			}
+			if (p == top) {
+				zram |= !strncmp(name, "/dev/zram", 9);
+				other |= strncmp(name, "/dev/zram", 9);
+			}
 		}
 	}
 	fclose(f);
-	return areas && zram == areas;
+	return zram && !other;
 }
 
 bool vswap_enabled(void)

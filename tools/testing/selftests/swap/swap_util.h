@@ -267,7 +267,10 @@ int swaps_find(const char *dev, int *prio);
 uint64_t swaps_used_kb(const char *dev);
 /* KiB of swap space ("Size") on @dev, or on all areas if NULL. */
 uint64_t swaps_size_kb(const char *dev);
-/* Is swap on, and every active area a zram device (synchronous reads)? */
+/*
+ * Is swap on, and every active area of the highest priority, where
+ * swap-out goes, a zram device (synchronous reads)?
+ */
 bool swap_on_zram(void);
 /* PMD size, the largest THP (2 MiB if the kernel does not say). */
 size_t pmd_size(void);
