@@ -133,9 +133,10 @@ zram_remove() {
 
 # The programs make their cgroups beside their own, with the memory
 # controller on, and reclaim their own, which must hold nothing else: so
-# each runs alone in a cgroup of its own ($runcg), in one made for them
-# under the root ($mycg), whose children have that controller. This
-# script stays where it was started.
+# each runs alone in $runcg/prog, $runcg holding what it makes beside
+# that, a cgroup per run in one made for them under the root ($mycg),
+# all with that controller for their children. This script stays where
+# it was started.
 cg_make() {
 	mycg=$cgroot/swap-selftest-$$
 	grep -qw memory $cgroot/cgroup.subtree_control ||
@@ -167,7 +168,7 @@ cleanup() {
 }
 
 # Swap on the zram device, above every other area on: 0; else 1, or 2 if
-# another area outranks it (reason in $why).
+# another area outranks or ties it (reason in $why).
 zram_swapon() {
 	swapon -p 32767 "$dev" 2> /dev/null || swapon "$dev" ||
 		{ why="cannot swap on $dev"; return 1; }
@@ -232,17 +233,23 @@ run() {
 	*) echo "not ok $n $name # $why"; fail=$((fail + 1)); return;;
 	esac
 	runcg=$mycg/run-$n
-	if ! mkdir "$runcg"; then
-		echo "not ok $n $name # cannot make $runcg"
+	if ! mkdir "$runcg" ||
+	   ! echo +memory > "$runcg/cgroup.subtree_control" ||
+	   ! mkdir "$runcg/prog"; then
+		echo "not ok $n $name # cannot make $runcg/prog"
 		fail=$((fail + 1))
+		cg_remove "$runcg"
 		return
 	fi
-	# in the background, so that a signal to this script is taken at once
+	# In the background, so that a signal to this script is taken at
+	# once; prefixed by the shell, which writes each line as it comes (a
+	# sed's buffer would be lost with it when a timeout kills the group).
 	rm -f "$tmp.rc"
 	( { sh -c 'echo $$ > "$1/cgroup.procs" ||
 		   { echo "cannot join $1" >&2; exit 125; }
-		 shift; exec "$@"' sh "$runcg" "$here/$prog" "$@"
-	    echo $? > "$tmp.rc"; } 2>&1 | tee "$tmp" | sed 's/^/# /' ) &
+		 shift; exec "$@"' sh "$runcg/prog" "$here/$prog" "$@"
+	    echo $? > "$tmp.rc"; } 2>&1 | tee "$tmp" |
+	  while IFS= read -r l || [ -n "$l" ]; do echo "# $l"; done ) &
 	wait $!
 	rc=$(cat "$tmp.rc" 2> /dev/null || echo killed)
 	cg_remove "$runcg"
@@ -250,7 +257,7 @@ run() {
 	passed=$(sed -n 's/^# Totals: pass:\([0-9]*\) .*/\1/p' "$tmp" | tail -n 1)
 	reason=$(sed -nE 's/^(ok .*|1\.\.0) # SKIP *//p' "$tmp" | tail -n 1)
 	if [ "$rc" = 125 ]; then
-		echo "not ok $n $name # cannot join $runcg"
+		echo "not ok $n $name # cannot join $runcg/prog"
 		fail=$((fail + 1))
 	elif [ "$rc" = $ksft_skip ] || { [ "$rc" = 0 ] && [ "$passed" = 0 ]; }; then
 		echo "ok $n $name # SKIP ${reason:-(the program gave no reason)}"

@@ -1103,9 +1103,9 @@ static int test_offline_cluster(void)
 		return skip_case("needs CPU 1 to be hot-pluggable (%s)",
 				 CPU1_ONLINE);
 	if (!cpu1_online()) {
-		ksft_print_msg("offline_cluster: needs CPU 1 online (%s)\n",
-			       CPU1_ONLINE);
-		return KSFT_FAIL;
+		ksft_print_msg("offline_cluster: CPU 1 is offline: bringing it online first\n");
+		if (cpu1_set("1"))
+			return KSFT_FAIL;
 	}
 	for (cpu = 0; cpu < 2; cpu++) {
 		snprintf(what, sizeof(what), "offline_cluster: CPU %d", cpu);
