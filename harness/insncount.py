@@ -262,30 +262,21 @@ def main():
                   pages[label], base_label, label, a.top)
             table('REP iterations', data[0][1][name][2], pages[base_label],
                   d[name][2], pages[label], base_label, label, 5)
-            if any(sum(x[name][4].values()) for _, x in data):
-                for what, i, digits in (('lookups', 4, 1),
-                                        ('jump-cache misses', 5, 1),
-                                        ('whole-TLB flushes', 9, 3),
-                                        ('INVLPGs', 10, 2)):
-                    table(what, data[0][1][name][i], pages[base_label],
-                          d[name][i], pages[label], base_label, label, 10,
-                          digits)
-            if any(sum(x[name][6].values()) for _, x in data):
-                for what, i, top, digits in (
-                        ('memory accesses', 6, a.top, 1),
-                        ('atomic instructions', 7, 10, 2),
-                        ('STI/POPF', 8, 10, 2)):
+            # the plugin's optional counts: a table each, where counted
+            for what, i, top, digits in (
+                    ('lookups', 4, 10, 1),
+                    ('jump-cache misses', 5, 10, 1),
+                    ('whole-TLB flushes', 9, 10, 3),
+                    ('INVLPGs', 10, 10, 2),
+                    ('memory accesses', 6, a.top, 1),
+                    ('atomic instructions', 7, 10, 2),
+                    ('STI/POPF', 8, 10, 2),
+                    ('simulated soft-TLB misses', 11, a.top, 2),
+                    ('simulated code-probe misses', 12, a.top, 2)):
+                if any(sum(x[name][i].values()) for _, x in data):
                     table(what, data[0][1][name][i], pages[base_label],
                           d[name][i], pages[label], base_label, label, top,
                           digits)
-            if any(sum(x[name][11].values()) for _, x in data):
-                table('simulated soft-TLB misses', data[0][1][name][11],
-                      pages[base_label], d[name][11], pages[label],
-                      base_label, label, a.top, 2)
-            if any(sum(x[name][12].values()) for _, x in data):
-                table('simulated code-probe misses', data[0][1][name][12],
-                      pages[base_label], d[name][12], pages[label],
-                      base_label, label, a.top, 2)
         print()
 
 
