@@ -573,7 +573,9 @@ bool vswap_read_synchronous(unsigned long vslot)
  *
  * Their data must all come from one place that a fault reads straight into
  * its folio: all zero-filled, all in zswap, or all on a run of contiguous
- * slots of one synchronous device (zram).
+ * slots of one synchronous device (zram). They must be in one cluster,
+ * which is how their claim is taken (vswap_cache_get()): with pages larger
+ * than 4 KiB, a folio below PMD size may hold more slots than a cluster.
  *
  * Context: lock-free, so a hint unless the caller holds the slots' claims.
  * Return: true if @nr slots from @entry can be read as one folio.
@@ -581,9 +583,12 @@ bool vswap_read_synchronous(unsigned long vslot)
 bool vswap_read_whole(swp_entry_t entry, int nr)
 {
 	unsigned long vslot = swp_offset(entry);
-	unsigned long first = vswap_backend(vslot), word;
+	unsigned long first, word;
 	int i;
 
+	if ((vslot & (VSWAP_CLUSTER_SLOTS - 1)) + nr > VSWAP_CLUSTER_SLOTS)
+		return false;
+	first = vswap_backend(vslot);
 	if (!vswap_word_synchronous(first))
 		return false;
 	for (i = 1; i < nr; i++) {

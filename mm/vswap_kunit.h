@@ -256,6 +256,44 @@ static void vswap_test_backend(struct kunit *test)
 }
 
 /*
+ * A run read into one folio is claimed at once, so it must lie in one
+ * cluster: vswap_read_whole() refuses a run that crosses into the next,
+ * even when both clusters' slots are zero-filled. Whole clusters are
+ * allocated until two are numbered one after the other.
+ */
+static void vswap_test_read_whole(struct kunit *test)
+{
+	unsigned long base = vswap_slots_in_use(), v[8], lo = 0;
+	unsigned int n, i;
+	bool found = false;
+
+	for (n = 0; n < ARRAY_SIZE(v) && !found; n++) {
+		KUNIT_ASSERT_EQ(test, vswap_alloc(VSWAP_CLUSTER_SHIFT, 0, &v[n]), 0);
+		vswap_set_backends(v[n], VSWAP_CLUSTER_SLOTS, VSWAP_ZERO, 0);
+		for (i = 0; i < n && !found; i++) {
+			found = v[i] + VSWAP_CLUSTER_SLOTS == v[n] ||
+				v[n] + VSWAP_CLUSTER_SLOTS == v[i];
+			lo = min(v[i], v[n]);
+		}
+	}
+	KUNIT_EXPECT_TRUE_MSG(test, found,
+			      "no two of %u whole clusters numbered in a row", n);
+	if (found) {
+		swp_entry_t e = swp_entry(VSWAP_TYPE, lo);
+
+		KUNIT_EXPECT_TRUE(test, vswap_read_whole(e, VSWAP_CLUSTER_SLOTS));
+		e = swp_entry(VSWAP_TYPE, lo + VSWAP_CLUSTER_SLOTS - 2);
+		KUNIT_EXPECT_TRUE(test, vswap_read_whole(e, 2));
+		KUNIT_EXPECT_FALSE(test, vswap_read_whole(e, 4));
+		e = swp_entry(VSWAP_TYPE, lo + VSWAP_CLUSTER_SLOTS / 2);
+		KUNIT_EXPECT_FALSE(test, vswap_read_whole(e, VSWAP_CLUSTER_SLOTS));
+	}
+	for (i = 0; i < n; i++)
+		vswap_cache_put(v[i], VSWAP_CLUSTER_SLOTS);
+	KUNIT_EXPECT_EQ(test, vswap_slots_in_use(), base);
+}
+
+/*
  * vswap_put() says when only the swap cache holds a slot: the free path
  * then looks for the cached folio, and only then.
  */
@@ -480,6 +518,7 @@ static struct kunit_case vswap_test_cases[] = {
 	KUNIT_CASE(vswap_test_clusters),
 	KUNIT_CASE(vswap_test_cluster_states),
 	KUNIT_CASE(vswap_test_backend),
+	KUNIT_CASE(vswap_test_read_whole),
 	KUNIT_CASE(vswap_test_only_cache),
 	KUNIT_CASE(vswap_test_limit),
 	KUNIT_CASE(vswap_test_slots_free),
