@@ -61,7 +61,12 @@ host vswap-asan env ASAN_OPTIONS=detect_leaks=1 "$BUILD/vswap-test/vswap_test_as
 
 start=$(date +%s)
 if [ "$what" = kasan ]; then
-	vm check-kasan check --mem 1G --timeout 8100 --timeout-scale 3 "${only[@]}"
+	# 4-level paging: with LA57, a timer interrupt taken while
+	# identify_cpu() has cleared the boot CPU's feature bits makes KASAN
+	# compute 4-level shadow bounds and report the 5-level direct map as
+	# a wild access (6.12, x86; seen once at boot, before any initcall).
+	vm check-kasan check --mem 1G --timeout 8100 --timeout-scale 3 \
+		--tcg-cpu max,la57=off "${only[@]}"
 	echo "guest runs took $(( $(date +%s) - start )) s"
 	[ -z "${VTEST_ONLY:-}" ] ||
 		echo "PARTIAL RUN: VTEST_ONLY=$VTEST_ONLY: part of the suite"

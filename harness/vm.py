@@ -51,10 +51,10 @@ TAP = re.compile(r'^(not )?ok\b\s*\d*\s*(?:- )?(.*?)\s*$')
 SKIP = re.compile(r'#\s*SKIP\b\s*(.*)$', re.I)
 
 
-def accel_args(kind):
+def accel_args(kind, tcg_cpu='max'):
     if kind == 'kvm':
         return ['-accel', 'kvm', '-cpu', 'host']
-    return ['-accel', 'tcg,thread=multi', '-cpu', 'max']
+    return ['-accel', 'tcg,thread=multi', '-cpu', tcg_cpu]
 
 
 def qemu_cmd(a, accel, outdir):
@@ -86,7 +86,7 @@ def qemu_cmd(a, accel, outdir):
               + (f' vtest.kind={a.kernel_kind}' if a.kernel_kind else '')
               + f' {a.append}').strip()
     return ['qemu-system-x86_64', '-nodefaults', '-display', 'none',
-            '-no-reboot', '-machine', 'q35', *accel_args(accel),
+            '-no-reboot', '-machine', 'q35', *accel_args(accel, a.tcg_cpu),
             '-smp', str(a.smp), '-m', a.mem,
             '-kernel', a.kernel, '-initrd', a.initrd, '-append', append,
             '-serial', 'file:' + os.path.join(outdir, 'console.log'),
@@ -536,6 +536,8 @@ def main():
                    help='write the whole disk image first (benchmarks)')
     p.add_argument('--timeout', type=int, default=1200)
     p.add_argument('--append', default='')
+    p.add_argument('--tcg-cpu', default='max',
+                   help="QEMU's -cpu under TCG (KVM uses the host's)")
     p.add_argument('--expect-fail', default='')
     p.add_argument('--plugin', default='',
                    help='a QEMU TCG plugin and its arguments (forces TCG)')
