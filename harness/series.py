@@ -309,13 +309,13 @@ def outer_directives(lines):
     return out if len(out) <= 1 else None
 
 
-def if_frames(segs):
+def if_frames(segs, start=1):
     """The #if blocks whose lines are cut apart: for each, the segments
-    that hold its #if, #else and #endif lines, while every segment after
-    the first has its braces balanced and opens, continues or closes at
+    that hold its #if, #else and #endif lines, while every segment from
+    @start on has its braces balanced and opens, continues or closes at
     most one block. None if they do not pair up so."""
     frames, stack = [], []
-    for j in range(1, len(segs)):
+    for j in range(start, len(segs)):
         ev = outer_directives(segs[j])
         if ev is None:
             return None
@@ -348,6 +348,12 @@ def balanced(segments, removed, frames=False):
         found = if_frames(cand)
         if found and nesting(cand[0])[:2] == (rb, rp):
             return cand, found
+        # added lines whose first segment opens a block a later one
+        # closes (a new header's include guard): the first is in a frame
+        if not removed and outer_directives(cand[0]) == ['open']:
+            found = if_frames(cand, 0)
+            if found and any(fr[0] == 0 for fr in found):
+                return cand, found
         found = []
     segs = merged(segs, any)
     if len(segs) > 1 and nesting(segs[0])[:2] != (rb, rp):
