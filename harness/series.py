@@ -19,6 +19,8 @@ its segments. In a file the description cuts, an #if block whose #if,
 segments are its frame, claimed whole by one patch, and the segments
 between them go where they are claimed, those of one branch at most in
 an earlier patch (code that the block makes conditional when it comes).
+A run of added lines may also open with the #if that a later piece
+closes (a new header's include guard, or a new #ifdef block).
 A hunk no patch claims, or two claim, or a selector that claims nothing,
 stops the export.
 
@@ -312,8 +314,8 @@ def outer_directives(lines):
 def if_frames(segs, start=1):
     """The #if blocks whose lines are cut apart: for each, the segments
     that hold its #if, #else and #endif lines, while every segment from
-    @start on has its braces balanced and opens, continues or closes at
-    most one block. None if they do not pair up so."""
+    @start on opens, continues or closes at most one block (the caller
+    sees to their braces). None if they do not pair up so."""
     frames, stack = [], []
     for j in range(start, len(segs)):
         ev = outer_directives(segs[j])
@@ -338,7 +340,9 @@ def balanced(segments, removed, frames=False):
     With @frames, an #if block whose lines fall into several segments may
     stay cut, if the segments pair up (if_frames()): those holding its
     #if, #else and #endif lines are then one frame, which one patch must
-    claim whole, and the segments between go where they are claimed.
+    claim whole, and the segments between go where they are claimed;
+    in added lines alone, the first segment may open such a block (a new
+    header's include guard, a new #ifdef block) if its braces balance.
     Returns the segments and the frames (lists of segment indices)."""
     segs = [list(x) for x in segments]
     rb, rp = nesting(removed)[:2]
@@ -348,11 +352,14 @@ def balanced(segments, removed, frames=False):
         found = if_frames(cand)
         if found and nesting(cand[0])[:2] == (rb, rp):
             return cand, found
-        # added lines whose first segment opens a block a later one
-        # closes (a new header's include guard): the first is in a frame
-        if not removed and outer_directives(cand[0]) == ['open']:
+        # added lines whose first segment opens the #if a later one
+        # closes (a new header's include guard, a new #ifdef block): the
+        # first is then in a frame
+        nb = nesting(cand[0])
+        if not removed and nb[0] == 0 and nb[2] == 0 and \
+                outer_directives(cand[0]) == ['open']:
             found = if_frames(cand, 0)
-            if found and any(fr[0] == 0 for fr in found):
+            if found:
                 return cand, found
         found = []
     segs = merged(segs, any)

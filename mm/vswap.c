@@ -565,7 +565,8 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 /*
  * The live cluster holding @vslot, locked, or NULL if the slot is free.
  * Caller holds rcu_read_lock() when it needs the cluster after unlocking.
- * Called through vswap_lock_cluster(), which tells sparse about the lock.
+ * Called through vswap_lock_cluster(), which tells sparse about the lock:
+ * inlined, this body must leave sparse's lock context as it found it.
  */
 static __always_inline struct vswap_cluster *
 __vswap_lock_cluster(unsigned long vslot)
@@ -579,6 +580,9 @@ __vswap_lock_cluster(unsigned long vslot)
 		if (c->state == VC_DEAD) {
 			spin_unlock(&c->lock);
 			c = NULL;
+		} else {
+			/* Held: vswap_lock_cluster() acquires it for sparse. */
+			__release(&c->lock);
 		}
 	}
 	rcu_read_unlock();

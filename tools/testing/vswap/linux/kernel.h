@@ -181,6 +181,7 @@ static inline void spin_unlock(spinlock_t *l)
 #endif
 /* sparse's lock annotations: nothing at run time */
 #define __cond_lock(x, c)	(c)
+#define __release(x)		((void)0)
 
 /* per-CPU data: per thread; a thread is never preempted by itself */
 typedef struct { } local_lock_t;
