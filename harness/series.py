@@ -20,7 +20,9 @@ segments are its frame, claimed whole by one patch, and the segments
 between them go where they are claimed, those of one branch at most in
 an earlier patch (code that the block makes conditional when it comes).
 A run of added lines may also open with the #if that a later piece
-closes (a new header's include guard, or a new #ifdef block).
+closes (a new header's include guard, or a new #ifdef block), if its
+braces balance. A run of added lines whose first piece closes something
+opened before it (a brace, an #else of an #if above) is not cut at all.
 A hunk no patch claims, or two claim, or a selector that claims nothing,
 stops the export.
 
@@ -332,6 +334,13 @@ def if_frames(segs, start=1):
     return None if stack else frames
 
 
+def self_contained(lines):
+    """Does @lines close nothing opened before it: no closing brace, #else,
+    #elif or #endif of a block it does not open?"""
+    lowb, lowp = nesting(lines)[2:]
+    return lowb == 0 and lowp == 0 and outer_directives(lines) in ([], ['open'])
+
+
 def balanced(segments, removed, frames=False):
     """Merge segments into the one before them until every segment after
     the first is balanced on its own (braces and #if blocks closed, never
@@ -349,21 +358,25 @@ def balanced(segments, removed, frames=False):
     found = []
     if frames:
         cand = merged([list(x) for x in segs], lambda n: n[0] or n[2])
+        # added lines alone: the first segment may come after the others,
+        # so it must close nothing opened before the run
+        alone = removed or self_contained(cand[0])
         found = if_frames(cand)
-        if found and nesting(cand[0])[:2] == (rb, rp):
+        if found and nesting(cand[0])[:2] == (rb, rp) and alone:
             return cand, found
         # added lines whose first segment opens the #if a later one
         # closes (a new header's include guard, a new #ifdef block): the
         # first is then in a frame
-        nb = nesting(cand[0])
-        if not removed and nb[0] == 0 and nb[2] == 0 and \
+        if not removed and nesting(cand[0])[0] == 0 and \
+                self_contained(cand[0]) and \
                 outer_directives(cand[0]) == ['open']:
             found = if_frames(cand, 0)
             if found:
                 return cand, found
         found = []
     segs = merged(segs, any)
-    if len(segs) > 1 and nesting(segs[0])[:2] != (rb, rp):
+    if len(segs) > 1 and (nesting(segs[0])[:2] != (rb, rp) or
+                          not (removed or self_contained(segs[0]))):
         segs = [sum(segs, [])]
     return segs, found
 

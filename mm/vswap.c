@@ -563,10 +563,12 @@ int vswap_alloc(unsigned int order, unsigned short memcg_id,
 }
 
 /*
- * The live cluster holding @vslot, locked, or NULL if the slot is free.
- * Caller holds rcu_read_lock() when it needs the cluster after unlocking.
- * Called through vswap_lock_cluster(), which tells sparse about the lock:
- * inlined, this body must leave sparse's lock context as it found it.
+ * The live cluster holding @vslot, locked, or NULL if there is none (never
+ * allocated, or dead); a slot in it may be free. Caller holds
+ * rcu_read_lock() when it needs the cluster after unlocking. Called through
+ * vswap_lock_cluster(), which tells sparse about the lock: sparse inlines
+ * this body into each caller, so it must leave sparse's lock context as it
+ * found it.
  */
 static __always_inline struct vswap_cluster *
 __vswap_lock_cluster(unsigned long vslot)
