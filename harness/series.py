@@ -360,9 +360,9 @@ def balanced(segments, removed, frames=False):
         cand = merged([list(x) for x in segs], lambda n: n[0] or n[2])
         # added lines alone: the first segment may come after the others,
         # so it must close nothing opened before the run
-        alone = removed or self_contained(cand[0])
+        first_ok = bool(removed) or self_contained(cand[0])
         found = if_frames(cand)
-        if found and nesting(cand[0])[:2] == (rb, rp) and alone:
+        if found and nesting(cand[0])[:2] == (rb, rp) and first_ok:
             return cand, found
         # added lines whose first segment opens the #if a later one
         # closes (a new header's include guard, a new #ifdef block): the
